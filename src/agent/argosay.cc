@@ -1,0 +1,1 @@
+#include "agent/argosay.h"

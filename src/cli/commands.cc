@@ -1,0 +1,7 @@
+#include "cli/commands.h"
+
+namespace skiff::cli {
+
+int run_cli(int, char**) { return 0; }
+
+}  // namespace skiff::cli

@@ -1,0 +1,62 @@
+// The Argo template language.
+//
+//  - `{{name}}` simple tags, substituted from a Scope of dotted names
+//    ("inputs.parameters.message", "steps.gen.outputs.result");
+//  - `{{=expression}}` expr-lang expressions (with sprig and Argo's helpers);
+//  - govaluate conditions for `when`, evaluated after substitution;
+//  - expr-lang expressions for `depends`, retry `expression`, hooks, ...
+//
+// Pure functions: no I/O, no clock (sprig's `now` aside, which takes its
+// time from the scope when the caller wants determinism), no global state.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+
+namespace skiff::expr {
+
+using Json = nlohmann::json;
+
+// Variables visible to a template, keyed by their full dotted name. Values are
+// strings, as in Argo's substitution map (JSON documents stay JSON text).
+using Scope = std::unordered_map<std::string, std::string>;
+
+enum class Unresolved {
+  kKeep,   // an unknown simple tag is left in place, as Argo does while a
+           // value is not yet known
+  kError,  // an unknown tag is an error: "failed to resolve {{x}}"
+};
+
+// Replaces every tag in text. Expression tags see the scope expanded into
+// nested maps ("inputs.parameters.x" -> inputs.parameters.x).
+Result<std::string> substitute(std::string_view text, const Scope& scope,
+                               Unresolved mode = Unresolved::kKeep);
+
+// Applies substitute() to every string value inside a JSON value (keys are
+// left alone). Errors name the JSON path of the string that failed.
+Status substitute_json(Json& value, const Scope& scope, Unresolved mode = Unresolved::kKeep);
+
+// The names of the simple tags in text, in order ("{{inputs.parameters.x}}"
+// -> "inputs.parameters.x"); expression tags are not included.
+std::vector<std::string> simple_tags(std::string_view text);
+
+// govaluate, as Argo uses it for `when` after substitution: bare words are
+// strings, numbers are numbers. Errors show the expression and the position.
+Result<bool> evaluate_condition(std::string_view expression);
+
+// expr-lang evaluation against an environment object.
+Result<Json> evaluate_expression(std::string_view expression, const Json& env);
+// The same with the scope expanded into nested maps, plus Argo's functions.
+Result<Json> evaluate_expression(std::string_view expression, const Scope& scope);
+
+// The environment an expression sees for a scope: dotted names expanded into
+// nested objects ("a.b" = "1" -> {"a": {"b": "1"}}).
+Json expand_scope(const Scope& scope);
+
+}  // namespace skiff::expr

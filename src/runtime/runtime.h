@@ -1,0 +1,105 @@
+// Where a step runs. One asynchronous interface (launch, observe, cancel,
+// logs) so that the local runtime and a Kubernetes runtime are
+// interchangeable behind the controller.
+//
+// Thread-safety: a Runtime is used from one thread (the controller's loop),
+// except wake(), which may be called from any thread or a signal handler.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+
+namespace skiff::runtime {
+
+// A host directory made visible to the step at a container path.
+struct Mount {
+  std::string host_path;
+  std::string container_path;
+  bool read_only = false;
+};
+
+// What to run, fully resolved by the engine and controller: no `{{...}}`
+// tags remain.
+struct StepSpec {
+  std::string id;     // unique within the runtime (the node ID)
+  std::string name;   // the node name, for messages
+  std::string image;  // decides the entrypoint when `command` is empty
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string working_dir;  // empty: the step's private working directory
+  // Script templates: the source is written to a file and its path is put
+  // before `args`, as Argo's executor does.
+  std::optional<std::string> script_source;
+  // Container paths read after the process ends (output parameters); a
+  // path that does not exist is simply absent from Completion::files.
+  std::vector<std::string> output_files;
+  std::vector<Mount> mounts;
+  Duration termination_grace = std::chrono::seconds(30);
+};
+
+// A step's process has ended (or could not be started).
+struct Completion {
+  std::string id;
+  int exit_code = 0;  // the process's exit status; 128+N when killed by signal N
+  bool killed = false;  // ended by cancel()
+  std::string result;   // stdout, one trailing newline removed
+  std::map<std::string, std::string> files;  // output_files that existed -> content
+  std::string error;    // non-empty when the step could not be run at all
+  Time started{};
+  Time finished{};
+};
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // Starts the step and returns without waiting for it. An error means it
+  // was not started (and no Completion will follow).
+  virtual Status launch(const StepSpec& spec) = 0;
+
+  // Asks a running step to stop: SIGTERM to its whole process group, SIGKILL
+  // after the step's termination grace. A Completion follows with killed=true.
+  virtual void cancel(const std::string& id) = 0;
+
+  // Blocks until at least one step has completed, wake() was called, or
+  // `until` has passed; returns the completions (possibly none). Event
+  // driven: it never sleeps in a loop.
+  virtual std::vector<Completion> wait(std::optional<Time> until) = 0;
+
+  // Makes a blocked wait() return. Async-signal-safe.
+  virtual void wake() = 0;
+
+  // Number of steps launched and not yet reported complete.
+  virtual size_t running() const = 0;
+
+  // The step's combined stdout and stderr so far (the whole log).
+  virtual Result<std::string> logs(const std::string& id) const = 0;
+};
+
+struct LocalOptions {
+  // Per-run directory: each step gets <root>/<id>/{tmp,work} and its logs.
+  std::string root;
+  // The skiff executable, for images whose entrypoint skiff provides itself
+  // (argoproj/argosay runs `<self_exe> argosay ...`).
+  std::string self_exe;
+  // Isolate each step with bubblewrap (private /tmp and working directory).
+  // When bwrap is missing, steps run with TMPDIR pointing at their private
+  // tmp directory instead, and a warning says isolation is reduced.
+  bool sandbox = true;
+};
+
+std::unique_ptr<Runtime> make_local_runtime(const LocalOptions& options);
+
+// The command the image runs when a container gives `args` but no `command`
+// (its ENTRYPOINT/CMD), from a table of well-known images; empty when unknown.
+std::vector<std::string> image_entrypoint(const std::string& image, const std::string& self_exe);
+
+}  // namespace skiff::runtime
