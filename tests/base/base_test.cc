@@ -52,3 +52,24 @@ TEST(Status, CarriesCodeAndContext) {
 
 }  // namespace
 }  // namespace skiff
+
+#include "base/naming.h"
+
+namespace skiff {
+namespace {
+
+TEST(Naming, RootNodeIdIsTheWorkflowName) {
+  EXPECT_EQ(argo_node_id("hello-abc", "hello-abc"), "hello-abc");
+  EXPECT_EQ(argo_node_id("wf", "wf[0]"), "wf-" + std::to_string(fnv1a32("wf[0]")));
+}
+
+TEST(Naming, PodNameUsesTemplateAndHash) {
+  EXPECT_EQ(argo_pod_name("wf", "wf", "main"), "wf");
+  EXPECT_EQ(argo_pod_name("wf", "wf[0].a", "echo"), "wf-echo-" + std::to_string(fnv1a32("wf[0].a")));
+  EXPECT_EQ(argo_pod_name("wf", "wf.inline", "x"), "wf-" + std::to_string(fnv1a32("wf.inline")));
+  std::string long_template(300, 't');
+  EXPECT_EQ(argo_pod_name("wf", "wf.a", long_template).size(), 253u);
+}
+
+}  // namespace
+}  // namespace skiff
