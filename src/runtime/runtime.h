@@ -94,6 +94,12 @@ struct LocalOptions {
   // When bwrap is missing, steps run with TMPDIR pointing at their private
   // tmp directory instead, and a warning says isolation is reduced.
   bool sandbox = true;
+  // The bubblewrap binary; empty: /usr/bin/bwrap, else `bwrap` on PATH.
+  std::string bwrap_path;
+  // True: a step's processes are killed when the runtime's process dies
+  // (bwrap --die-with-parent; the launching thread must outlive its steps).
+  // False lets steps outlive a crashed controller (a future server mode).
+  bool steps_die_with_runtime = true;
 };
 
 std::unique_ptr<Runtime> make_local_runtime(const LocalOptions& options);
@@ -101,5 +107,9 @@ std::unique_ptr<Runtime> make_local_runtime(const LocalOptions& options);
 // The command the image runs when a container gives `args` but no `command`
 // (its ENTRYPOINT/CMD), from a table of well-known images; empty when unknown.
 std::vector<std::string> image_entrypoint(const std::string& image, const std::string& self_exe);
+
+// The image's default arguments (its CMD), run after the entrypoint when a
+// container gives neither `command` nor `args`; empty when unknown.
+std::vector<std::string> image_default_args(const std::string& image, const std::string& self_exe);
 
 }  // namespace skiff::runtime

@@ -1,0 +1,47 @@
+// Turns a StepSpec into the exact process to start (internal to the local
+// runtime): the argv after image entrypoints and script paths, the
+// environment, and whether the command exists at all.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/process.h"
+#include "runtime/runtime.h"
+#include "runtime/sandbox.h"
+
+namespace skiff::runtime::internal {
+
+// Fixed for the runtime's lifetime.
+struct HostSetup {
+  std::string bwrap;  // empty: run steps directly on the host
+  std::string self_exe;
+  std::string host_path;  // PATH the steps start from
+  std::string lang;
+  std::string shim_dir;   // host directory of helper commands; may be empty
+  bool die_with_parent = true;
+};
+
+struct LaunchPlan {
+  SpawnRequest request;
+  // Non-empty when the step cannot run (no command, executable not found).
+  std::string error;
+};
+
+LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const StepPaths& paths,
+                       const HostSetup& host);
+
+// The words the container runs: command (or the image's entrypoint and
+// default arguments), the script path, then args.
+std::vector<std::string> container_words(const StepSpec& spec, const std::string& self_exe,
+                                         const std::string& script_path);
+
+// Creates helper commands the host lacks (`python` when only `python3`
+// exists, a small `cowsay`) in `dir`; returns `dir`, or "" when none were
+// needed.
+std::string make_shims(const std::string& dir, const std::string& host_path);
+
+// Searches `path_list` (a PATH value) for an executable; "" when absent.
+std::string find_in_path(const std::string& name, const std::string& path_list);
+
+}  // namespace skiff::runtime::internal

@@ -1,0 +1,274 @@
+// The local runtime: each step is a host process (inside bubblewrap when
+// available), observed through one epoll set of pidfds, pipes, a timer and
+// an eventfd.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+
+#include "base/strings.h"
+#include "runtime/launch_plan.h"
+#include "runtime/process.h"
+#include "runtime/runtime.h"
+#include "runtime/sandbox.h"
+#include "runtime/step_state.h"
+
+namespace skiff::runtime {
+namespace {
+
+using internal::Fd;
+using internal::StepState;
+using internal::Watch;
+using Mono = std::chrono::steady_clock;
+
+// Directory names come from node IDs; keep them to one path component.
+std::string safe_component(const std::string& id) {
+  std::string out = id;
+  for (char& c : out) {
+    if (c == '/' || c == '\0') c = '_';
+  }
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
+bool bwrap_works(const std::string& bwrap) {
+  internal::SpawnRequest probe;
+  probe.executable = bwrap;
+  probe.argv = {"bwrap", "--dev-bind", "/", "/", "--unshare-pid", "--", "/bin/true"};
+  auto process = internal::spawn_process(probe);
+  if (!process) return false;
+  return internal::reap_pidfd(process->pidfd.get(), /*block=*/true) == 0;
+}
+
+std::string find_bwrap(const LocalOptions& options, const std::string& host_path) {
+  if (!options.bwrap_path.empty()) return options.bwrap_path;
+  if (::access("/usr/bin/bwrap", X_OK) == 0) return "/usr/bin/bwrap";
+  return internal::find_in_path("bwrap", host_path);
+}
+
+class LocalRuntime final : public Runtime {
+ public:
+  explicit LocalRuntime(const LocalOptions& options) : options_(options) {
+    const char* path = std::getenv("PATH");
+    host_.host_path = path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    const char* lang = std::getenv("LANG");
+    host_.lang = lang ? lang : "";
+    host_.self_exe = options.self_exe;
+    host_.die_with_parent = options.steps_die_with_runtime;
+    ::mkdir(options.root.c_str(), 0755);
+    host_.shim_dir = internal::make_shims(options.root + "/.bin", host_.host_path);
+    if (options.sandbox) {
+      std::string bwrap = find_bwrap(options, host_.host_path);
+      if (!bwrap.empty() && bwrap_works(bwrap)) host_.bwrap = bwrap;
+    }
+    if (host_.bwrap.empty()) {
+      std::fprintf(stderr,
+                   "skiff: warning: steps run without a sandbox (%s): they share the host's /tmp (TMPDIR points "
+                   "to a private directory) and cannot see volume mounts at their container paths\n",
+                   options.sandbox ? "bubblewrap (bwrap) is not installed or cannot create namespaces"
+                                   : "sandboxing is turned off");
+    }
+
+    epoll_ = Fd(::epoll_create1(EPOLL_CLOEXEC));
+    wake_fd_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    timer_fd_ = Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    watch_fd(wake_fd_.get(), &wake_watch_);
+    watch_fd(timer_fd_.get(), &timer_watch_);
+  }
+
+  ~LocalRuntime() override {
+    for (auto& [id, step] : steps_) step->kill_now();
+  }
+
+  Status launch(const StepSpec& spec) override {
+    if (steps_.count(spec.id)) return failed_precondition("step " + spec.id + " is already running");
+    auto paths = internal::StepPaths::under(options_.root, safe_component(spec.id));
+    if (::mkdir(paths.dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return internal_error("cannot create " + paths.dir + ": " + std::strerror(errno));
+    }
+    auto layout = sandboxed() ? internal::StepLayout::sandboxed(spec, paths, host_.shim_dir)
+                              : Result<internal::StepLayout>(internal::StepLayout::direct(spec, paths));
+    if (!layout) return layout.status().with_context("step " + spec.name);
+    SKIFF_RETURN_IF_ERROR(layout->prepare());
+    if (spec.script_source) {
+      std::ofstream script(paths.script, std::ios::trunc | std::ios::binary);
+      script << *spec.script_source;
+      if (!script) return internal_error("cannot write " + paths.script);
+    }
+
+    auto step = std::make_unique<StepState>(spec, paths, std::move(layout.value()), sandboxed());
+    step->started = now_from(Clock::now());
+    step->log = Fd(::open(paths.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    if (!step->log.valid()) return internal_error("cannot create " + paths.log + ": " + std::strerror(errno));
+
+    internal::LaunchPlan plan = internal::plan_launch(spec, step->layout, paths, host_);
+    if (!plan.error.empty()) {
+      step->fail_to_start(plan.error);
+    } else {
+      auto process = internal::spawn_process(plan.request);
+      if (!process) return process.status().with_context("step " + spec.name);
+      step->attach(std::move(process.value()));
+      watch_fd(step->leader_pidfd.get(), &step->leader_watch);
+      watch_fd(step->out.get(), &step->out_watch);
+      watch_fd(step->err.get(), &step->err_watch);
+      if (step->info.valid()) watch_fd(step->info.get(), &step->info_watch);
+    }
+    steps_.emplace(spec.id, std::move(step));
+    return Status::ok();
+  }
+
+  void cancel(const std::string& id) override {
+    auto it = steps_.find(id);
+    if (it == steps_.end()) return;
+    StepState& step = *it->second;
+    if (step.finished_running() || step.cancel_requested) return;
+    step.cancel_requested = true;
+    step.terminate();
+    step.kill_deadline = Mono::now() + step.spec.termination_grace;
+  }
+
+  std::vector<Completion> wait(std::optional<Time> until) override {
+    std::vector<Completion> done;
+    for (;;) {
+      fire_due_kills();
+      collect(&done);
+      if (!done.empty() || woken_) {
+        woken_ = false;
+        return done;
+      }
+      if (until && now_from(Clock::now()) >= *until) return done;
+      arm_timer(until);
+      epoll_event events[64];
+      int n = ::epoll_wait(epoll_.get(), events, 64, -1);
+      if (n < 0 && errno != EINTR) return done;
+      for (int i = 0; i < n; ++i) dispatch(*static_cast<Watch*>(events[i].data.ptr));
+    }
+  }
+
+  void wake() override {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
+  }
+
+  size_t running() const override { return steps_.size(); }
+
+  Result<std::string> logs(const std::string& id) const override {
+    auto paths = internal::StepPaths::under(options_.root, safe_component(id));
+    std::string text;
+    if (!read_file(paths.log, &text)) return not_found("no logs for step " + id);
+    return text;
+  }
+
+ private:
+  bool sandboxed() const { return !host_.bwrap.empty(); }
+
+  void watch_fd(int fd, Watch* watch) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = watch;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+  }
+
+  void dispatch(Watch& watch) {
+    switch (watch.kind) {
+      case Watch::kWake: {
+        uint64_t count;
+        while (::read(wake_fd_.get(), &count, sizeof count) > 0) {
+        }
+        woken_ = true;
+        return;
+      }
+      case Watch::kTimer: {
+        uint64_t expirations;
+        [[maybe_unused]] ssize_t n = ::read(timer_fd_.get(), &expirations, sizeof expirations);
+        return;
+      }
+      default:
+        break;
+    }
+    StepState& step = *watch.step;
+    switch (watch.kind) {
+      case Watch::kLeader: step.on_leader_exit(); break;
+      case Watch::kInit: step.on_init_exit(); break;
+      case Watch::kStdout: step.read_stream(true); break;
+      case Watch::kStderr: step.read_stream(false); break;
+      case Watch::kInfo: step.read_info(); break;
+      default: break;
+    }
+    // The namespace's init becomes known from bwrap's info, read on an info
+    // event or when bwrap exits.
+    if (step.init_pidfd.valid() && !step.init_watched) {
+      watch_fd(step.init_pidfd.get(), &step.init_watch);
+      step.init_watched = true;
+    }
+  }
+
+  void fire_due_kills() {
+    auto now = Mono::now();
+    for (auto& [id, step] : steps_) {
+      if (step->kill_deadline && *step->kill_deadline <= now) {
+        step->kill_deadline.reset();
+        step->kill_hard();
+      }
+    }
+  }
+
+  // Steps are only removed here, between epoll batches, so that no event
+  // refers to a step that is gone.
+  void collect(std::vector<Completion>* done) {
+    for (auto it = steps_.begin(); it != steps_.end();) {
+      if (!it->second->complete()) {
+        ++it;
+        continue;
+      }
+      done->push_back(it->second->completion());
+      it = steps_.erase(it);
+    }
+  }
+
+  void arm_timer(std::optional<Time> until) {
+    std::optional<Mono::time_point> next;
+    if (until) next = Mono::now() + (*until - now_from(Clock::now()));
+    for (auto& [id, step] : steps_) {
+      if (step->kill_deadline && (!next || *step->kill_deadline < *next)) next = step->kill_deadline;
+    }
+    itimerspec spec{};
+    if (next) {
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next->time_since_epoch()).count();
+      if (ns <= 0) ns = 1;
+      spec.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+      spec.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
+      if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+    }
+    ::timerfd_settime(timer_fd_.get(), next ? TFD_TIMER_ABSTIME : 0, &spec, nullptr);
+  }
+
+  LocalOptions options_;
+  internal::HostSetup host_;
+  Fd epoll_, wake_fd_, timer_fd_;
+  Watch wake_watch_{Watch::kWake, nullptr};
+  Watch timer_watch_{Watch::kTimer, nullptr};
+  bool woken_ = false;
+  std::map<std::string, std::unique_ptr<StepState>> steps_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runtime> make_local_runtime(const LocalOptions& options) {
+  return std::make_unique<LocalRuntime>(options);
+}
+
+}  // namespace skiff::runtime

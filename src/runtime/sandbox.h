@@ -1,0 +1,86 @@
+// How a step's container paths map onto the host (internal to the local
+// runtime).
+//
+// In a sandbox the step sees: a private root directory (new top-level paths
+// such as /output or /src land there, never on the host's /), every existing
+// host top-level directory bound at its own path, a private /tmp, the step's
+// mounts, and a few fixed paths under /argo. The same plan yields both the
+// bubblewrap arguments and the container-to-host path mapping used to read
+// output files, so the two cannot disagree.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/runtime.h"
+
+namespace skiff::runtime::internal {
+
+// Where a script template's source is visible inside the sandbox (the same
+// path Argo's executor uses).
+inline constexpr char kScriptContainerPath[] = "/argo/staging/script";
+// Helper commands the host lacks (e.g. `python` for `python3`).
+inline constexpr char kShimContainerDir[] = "/argo/bin";
+
+// The per-step directories under the runtime's root.
+struct StepPaths {
+  std::string dir;     // <root>/<id>
+  std::string tmp;     // the private /tmp
+  std::string rootfs;  // the private root of the sandbox
+  std::string work;    // the working directory when not sandboxed
+  std::string log;     // combined stdout and stderr
+  std::string script;  // a script template's source
+
+  static StepPaths under(const std::string& root, const std::string& id);
+};
+
+class StepLayout {
+ public:
+  // Plans a sandboxed step. `shim_dir` (may be empty) is bound at
+  // kShimContainerDir.
+  static Result<StepLayout> sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir);
+  // Plans a step that runs directly on the host: only /tmp (through TMPDIR)
+  // and the working directory are private.
+  static StepLayout direct(const StepSpec& spec, const StepPaths& paths);
+
+  // The host file behind a container path.
+  std::string to_host(const std::string& container_path) const;
+
+  // Creates what must exist before launch (directories, symlinks in the
+  // private root, the working directory).
+  Status prepare() const;
+
+  // bwrap options up to (not including) "--" and the command.
+  std::vector<std::string> bwrap_options(bool die_with_parent, int info_fd) const;
+
+  // The working directory: a container path when sandboxed, else a host path.
+  const std::string& cwd() const { return cwd_; }
+
+  // Where the script is, as the step sees it.
+  std::string script_path() const;
+
+ private:
+  enum class Kind { kDevBind, kBind, kReadOnly, kSymlink, kDir };
+  struct Entry {
+    Kind kind;
+    std::string container;
+    std::string host;  // kSymlink: the link target
+  };
+
+  void plan_host_tree(const std::string& dir, const std::vector<std::string>& replicate);
+
+  bool sandboxed_ = false;
+  StepPaths paths_;
+  std::vector<Entry> entries_;  // in mount order: later entries cover earlier ones
+  std::vector<std::string> dirs_to_create_;  // host paths
+  std::string cwd_;
+};
+
+// "/a//b/./c/" -> "/a/b/c"; ".." removes the previous component.
+std::string normalize_path(const std::string& path);
+// True when `path` is `prefix` or below it (component-wise).
+bool path_within(const std::string& path, const std::string& prefix);
+
+}  // namespace skiff::runtime::internal

@@ -1,0 +1,184 @@
+#include "runtime/step_state.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "base/strings.h"
+
+namespace skiff::runtime::internal {
+namespace {
+
+// The result is held in memory (and in every status that carries it); the
+// log on disk keeps everything.
+constexpr size_t kMaxResultBytes = 4 << 20;
+// How long shutdown waits for a killed sandbox to disappear.
+constexpr int kShutdownWaitMs = 5000;
+
+}  // namespace
+
+StepState::StepState(StepSpec spec_in, StepPaths paths_in, StepLayout layout_in, bool sandboxed)
+    : spec(std::move(spec_in)), paths(std::move(paths_in)), layout(std::move(layout_in)), sandboxed_(sandboxed) {}
+
+void StepState::attach(SpawnedProcess process) {
+  leader_ = process.pid;
+  leader_pidfd = std::move(process.pidfd);
+  out = std::move(process.stdout_read);
+  err = std::move(process.stderr_read);
+  info = std::move(process.info_read);
+}
+
+void StepState::fail_to_start(const std::string& error) {
+  error_ = error;
+  exit_code_ = 127;
+  leader_done_ = true;
+  finished_ = now_from(Clock::now());
+  append_log(error.data(), error.size());
+  append_log("\n", 1);
+}
+
+void StepState::append_log(const char* data, size_t size) {
+  while (size > 0 && log.valid()) {
+    ssize_t n = ::write(log.get(), data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+void StepState::read_stream(bool is_stdout) {
+  Fd& fd = is_stdout ? out : err;
+  char buffer[64 * 1024];
+  while (fd.valid()) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;  // EAGAIN: wait for more
+    if (n == 0) {
+      fd.reset();  // closing removes it from epoll
+      return;
+    }
+    append_log(buffer, static_cast<size_t>(n));
+    if (is_stdout && result_.size() < kMaxResultBytes) {
+      result_.append(buffer, std::min(static_cast<size_t>(n), kMaxResultBytes - result_.size()));
+    }
+  }
+}
+
+bool StepState::read_info() {
+  char buffer[1024];
+  while (info.valid()) {
+    ssize_t n = ::read(info.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    if (n == 0) {
+      info.reset();
+      break;
+    }
+    info_text_.append(buffer, static_cast<size_t>(n));
+  }
+  if (init_ > 0 || info_text_.find('}') == std::string::npos) return false;
+  info.reset();
+  parse_info();
+  return init_pidfd.valid();
+}
+
+// bwrap writes {"child-pid": N, ...}: N is the init of the step's pid
+// namespace, in our own pid namespace.
+void StepState::parse_info() {
+  size_t key = info_text_.find("\"child-pid\"");
+  if (key == std::string::npos) return;
+  size_t colon = info_text_.find(':', key);
+  if (colon == std::string::npos) return;
+  long pid = std::strtol(info_text_.c_str() + colon + 1, nullptr, 10);
+  if (pid <= 0) return;
+  init_ = static_cast<pid_t>(pid);
+  init_pidfd = Fd(open_pidfd(init_));
+  if (!init_pidfd.valid()) return;  // already gone
+  init_done_ = false;
+  if (term_pending_) ::kill(-init_, SIGTERM);
+  if (hard_killed_) ::kill(-init_, SIGKILL);
+}
+
+void StepState::on_leader_exit() {
+  // The leader is a zombie until reaped, so its group id cannot be reused
+  // yet. Without a sandbox, whatever the step left running in its group
+  // ends with it, as a container's processes end with its main process.
+  if (!sandboxed_) ::kill(-leader_, SIGKILL);
+  exit_code_ = reap_pidfd(leader_pidfd.get(), /*block=*/true);
+  leader_pidfd.reset();
+  leader_done_ = true;
+  finished_ = now_from(Clock::now());
+  if (info.valid()) {
+    read_info();
+    info.reset();
+  }
+}
+
+void StepState::on_init_exit() {
+  init_pidfd.reset();
+  init_done_ = true;
+}
+
+void StepState::signal_all(int sig) {
+  if (sandboxed_) {
+    // The namespace's init ignores SIGTERM, its children (the step) do not;
+    // SIGKILL ends the init and with it the whole namespace.
+    if (init_ > 0 && !init_done_) ::kill(-init_, sig);
+    if (sig == SIGKILL && !leader_done_) ::kill(-leader_, sig);
+  } else if (!leader_done_) {
+    ::kill(-leader_, sig);
+  }
+}
+
+void StepState::terminate() {
+  if (sandboxed_ && init_ <= 0) term_pending_ = true;
+  signal_all(SIGTERM);
+}
+
+void StepState::kill_hard() {
+  hard_killed_ = true;
+  signal_all(SIGKILL);
+}
+
+void StepState::kill_now() {
+  kill_hard();
+  if (!leader_done_ && leader_pidfd.valid()) on_leader_exit();
+  if (init_pidfd.valid() && !init_done_) {
+    ::kill(-init_, SIGKILL);
+    pollfd p{init_pidfd.get(), POLLIN, 0};
+    while (::poll(&p, 1, kShutdownWaitMs) < 0 && errno == EINTR) {
+    }
+    on_init_exit();
+  }
+}
+
+Completion StepState::completion() {
+  read_stream(true);
+  read_stream(false);
+  out.reset();
+  err.reset();
+
+  Completion c;
+  c.id = spec.id;
+  c.exit_code = exit_code_;
+  c.killed = cancel_requested;
+  c.error = error_;
+  c.result = trim_one_trailing_newline(std::move(result_));
+  c.started = started;
+  c.finished = finished_;
+  for (const std::string& path : spec.output_files) {
+    std::string host = layout.to_host(path);
+    struct stat st{};
+    if (::stat(host.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+    std::string content;
+    if (read_file(host, &content)) c.files[path] = std::move(content);
+  }
+  return c;
+}
+
+}  // namespace skiff::runtime::internal
