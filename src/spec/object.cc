@@ -1,4 +1,5 @@
 #include "spec/spec.h"
+#include "spec/decode.h"
 
 namespace skiff::spec {
 
@@ -41,8 +42,7 @@ Location Object::locate(std::string_view pointer) const {
   return positions->find(file, pointer);
 }
 
-namespace {
-// "/spec/templates/0/name" -> "spec.templates[0].name"
+namespace detail {
 std::string field_path(std::string_view pointer) {
   std::string out;
   size_t i = 0;
@@ -64,11 +64,11 @@ std::string field_path(std::string_view pointer) {
   }
   return out;
 }
-}  // namespace
+}  // namespace detail
 
 Status Object::error_at(std::string_view pointer, const std::string& message) const {
   std::string where = locate(pointer).to_string();
-  std::string field = field_path(pointer);
+  std::string field = detail::field_path(pointer);
   return invalid_argument(where + ": " + (field.empty() ? "" : field + ": ") + message);
 }
 
