@@ -1,6 +1,7 @@
 #include "runtime/sandbox.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,10 +111,52 @@ void StepLayout::plan_host_tree(const std::string& dir, const std::vector<std::s
     if (must_replicate) {
       entries_.push_back({Kind::kDir, path, ""});
       plan_host_tree(path, replicate);
+    } else if (dir == "/" && !S_ISDIR(st.st_mode)) {
+      // Files at the top of the host (/.dockerenv and the like) are not
+      // worth a mount each: bwrap's cost grows with the number of mounts.
+      continue;
     } else {
       entries_.push_back({Kind::kDevBind, path, path});
     }
   }
+}
+
+const StepLayout::Entry* StepLayout::covering(const std::string& path) const {
+  const Entry* best = nullptr;
+  for (const Entry& e : entries_) {
+    if (e.kind == Kind::kDir || !path_within(path, e.container)) continue;
+    if (!best || e.container.size() >= best->container.size()) best = &e;
+  }
+  return best;
+}
+
+// The sandbox's root is in memory and vanishes with it; a new top-level
+// path the step must leave behind gets a host-backed directory, or a file
+// when the output is itself at the top level.
+// They are mounted before the step's mounts, which may lie below them.
+void StepLayout::plan_private_paths(const StepSpec& spec, size_t insert_at) {
+  std::vector<std::pair<std::string, bool>> wanted;  // path, is a file
+  for (const std::string& file : spec.output_files) wanted.emplace_back(normalize_path(file), true);
+  if (!spec.working_dir.empty()) wanted.emplace_back(normalize_path(spec.working_dir), false);
+  std::vector<Entry> added;
+  for (const auto& [path, is_file] : wanted) {
+    if (path == "/" || covering(path)) continue;
+    std::string top = path.substr(0, path.find('/', 1));
+    // A host directory rebuilt entry by entry stays as it is; a new path
+    // inside it lives in memory only.
+    bool rebuilt = std::any_of(entries_.begin(), entries_.end(),
+                               [&](const Entry& e) { return e.kind == Kind::kDir && e.container == top; });
+    bool seen = std::any_of(added.begin(), added.end(), [&](const Entry& e) { return e.container == top; });
+    if (rebuilt || seen) continue;
+    std::string host = paths_.rootfs + top;
+    if (top == path && is_file) {
+      added.push_back({Kind::kPrivateFile, top, host});
+    } else {
+      added.push_back({Kind::kBind, top, host});
+      dirs_to_create_.push_back(host);
+    }
+  }
+  entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(insert_at), added.begin(), added.end());
 }
 
 Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir) {
@@ -152,6 +195,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   if (!shim_dir.empty()) layout.entries_.push_back({Kind::kReadOnly, kShimContainerDir, shim_dir});
   if (spec.script_source) layout.entries_.push_back({Kind::kReadOnly, kScriptContainerPath, paths.script});
 
+  size_t before_mounts = layout.entries_.size();
   std::vector<Mount> mounts = spec.mounts;
   std::stable_sort(mounts.begin(), mounts.end(), [](const Mount& a, const Mount& b) {
     return normalize_path(a.container_path).size() < normalize_path(b.container_path).size();
@@ -162,7 +206,8 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
         {m.read_only ? Kind::kReadOnly : Kind::kBind, normalize_path(m.container_path), m.host_path});
   }
 
-  layout.dirs_to_create_ = {paths.tmp, paths.rootfs};
+  layout.dirs_to_create_ = {paths.tmp};
+  layout.plan_private_paths(spec, before_mounts);
   layout.cwd_ = "/";
   if (!spec.working_dir.empty()) {
     layout.cwd_ = normalize_path(spec.working_dir);
@@ -191,11 +236,7 @@ StepLayout StepLayout::direct(const StepSpec& spec, const StepPaths& paths) {
 
 std::string StepLayout::to_host(const std::string& container_path) const {
   std::string path = normalize_path(container_path);
-  const Entry* best = nullptr;
-  for (const Entry& e : entries_) {
-    if (e.kind == Kind::kDir || !path_within(path, e.container)) continue;
-    if (!best || e.container.size() >= best->container.size()) best = &e;
-  }
+  const Entry* best = covering(path);
   if (!sandboxed_) {
     if (!best) return path;
     std::string mapped = best->host + path.substr(best->container.size());
@@ -212,29 +253,40 @@ std::string StepLayout::to_host(const std::string& container_path) const {
 Status StepLayout::prepare() const {
   for (const std::string& dir : dirs_to_create_) SKIFF_RETURN_IF_ERROR(mkdir_all(dir));
   for (const Entry& e : entries_) {
-    if (e.kind != Kind::kSymlink) continue;
-    std::string link = paths_.rootfs + e.container;
-    SKIFF_RETURN_IF_ERROR(mkdir_all(parent_of(link)));
-    char current[4096];
-    ssize_t n = ::readlink(link.c_str(), current, sizeof current - 1);
-    if (n >= 0 && std::string(current, static_cast<size_t>(n)) == e.host) continue;
-    ::unlink(link.c_str());
-    if (::symlink(e.host.c_str(), link.c_str()) != 0) {
-      return internal_error("symlink " + link + ": " + std::strerror(errno));
-    }
+    if (e.kind != Kind::kPrivateFile) continue;
+    SKIFF_RETURN_IF_ERROR(mkdir_all(parent_of(e.host)));
+    int fd = ::open(e.host.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return internal_error("cannot create " + e.host + ": " + std::strerror(errno));
+    ::close(fd);
+    // A bind mount needs the file to exist; a modification time at the epoch
+    // tells afterwards that the step never wrote it.
+    struct timespec epoch[2] = {{0, 0}, {0, 0}};
+    ::utimensat(AT_FDCWD, e.host.c_str(), epoch, 0);
   }
   return Status::ok();
 }
 
+std::optional<std::string> StepLayout::read_output(const std::string& container_path) const {
+  std::string host = to_host(container_path);
+  struct stat st{};
+  if (::stat(host.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return std::nullopt;
+  const Entry* e = sandboxed_ ? covering(normalize_path(container_path)) : nullptr;
+  if (e && e->kind == Kind::kPrivateFile && st.st_mtim.tv_sec == 0 && st.st_mtim.tv_nsec == 0) return std::nullopt;
+  std::string content;
+  if (!read_file(host, &content)) return std::nullopt;
+  return content;
+}
+
 std::vector<std::string> StepLayout::bwrap_options(bool die_with_parent, int info_fd) const {
-  std::vector<std::string> args = {"--bind", paths_.rootfs, "/"};
+  std::vector<std::string> args;
   for (const Entry& e : entries_) {
     switch (e.kind) {
       case Kind::kDevBind: args.insert(args.end(), {"--dev-bind", e.host, e.container}); break;
-      case Kind::kBind: args.insert(args.end(), {"--bind", e.host, e.container}); break;
+      case Kind::kBind:
+      case Kind::kPrivateFile: args.insert(args.end(), {"--bind", e.host, e.container}); break;
       case Kind::kReadOnly: args.insert(args.end(), {"--ro-bind", e.host, e.container}); break;
       case Kind::kDir: args.insert(args.end(), {"--dir", e.container}); break;
-      case Kind::kSymlink: break;  // created in the private root by prepare()
+      case Kind::kSymlink: args.insert(args.end(), {"--symlink", e.host, e.container}); break;
     }
   }
   // A pid namespace: when the step's main process ends, everything it

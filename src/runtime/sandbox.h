@@ -1,14 +1,17 @@
 // How a step's container paths map onto the host (internal to the local
 // runtime).
 //
-// In a sandbox the step sees: a private root directory (new top-level paths
-// such as /output or /src land there, never on the host's /), every existing
-// host top-level directory bound at its own path, a private /tmp, the step's
-// mounts, and a few fixed paths under /argo. The same plan yields both the
+// In a sandbox the step sees: a fresh in-memory root, every existing host
+// top-level entry bound at its own path, a private /tmp, the step's mounts,
+// a few fixed paths under /argo, and private host-backed directories (or
+// files) for new top-level paths the step is expected to produce: its
+// output files and working directory (e.g. /output, /src). Nothing is ever
+// created on the host's /. The same plan yields both the
 // bubblewrap arguments and the container-to-host path mapping used to read
 // output files, so the two cannot disagree.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,7 +31,7 @@ inline constexpr char kShimContainerDir[] = "/argo/bin";
 struct StepPaths {
   std::string dir;     // <root>/<id>
   std::string tmp;     // the private /tmp
-  std::string rootfs;  // the private root of the sandbox
+  std::string rootfs;  // host backing of the step's private top-level paths
   std::string work;    // the working directory when not sandboxed
   std::string log;     // combined stdout and stderr
   std::string script;  // a script template's source
@@ -48,9 +51,13 @@ class StepLayout {
   // The host file behind a container path.
   std::string to_host(const std::string& container_path) const;
 
-  // Creates what must exist before launch (directories, symlinks in the
-  // private root, the working directory).
+  // Creates what must exist before launch (the private directories and
+  // files, the working directory).
   Status prepare() const;
+
+  // The content of an output file after the step ended; nullopt when it
+  // does not exist or is a directory.
+  std::optional<std::string> read_output(const std::string& container_path) const;
 
   // bwrap options up to (not including) "--" and the command.
   std::vector<std::string> bwrap_options(bool die_with_parent, int info_fd) const;
@@ -62,7 +69,7 @@ class StepLayout {
   std::string script_path() const;
 
  private:
-  enum class Kind { kDevBind, kBind, kReadOnly, kSymlink, kDir };
+  enum class Kind { kDevBind, kBind, kReadOnly, kSymlink, kDir, kPrivateFile };
   struct Entry {
     Kind kind;
     std::string container;
@@ -70,6 +77,8 @@ class StepLayout {
   };
 
   void plan_host_tree(const std::string& dir, const std::vector<std::string>& replicate);
+  void plan_private_paths(const StepSpec& spec, size_t insert_at);
+  const Entry* covering(const std::string& path) const;
 
   bool sandboxed_ = false;
   StepPaths paths_;

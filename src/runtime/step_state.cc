@@ -19,6 +19,15 @@ constexpr size_t kMaxResultBytes = 4 << 20;
 // How long shutdown waits for a killed sandbox to disappear.
 constexpr int kShutdownWaitMs = 5000;
 
+// The namespace's init starts the step's command only after setting up the
+// sandbox; until then a SIGTERM would reach nobody.
+bool command_started(pid_t init) {
+  std::string path = "/proc/" + std::to_string(init) + "/task/" + std::to_string(init) + "/children";
+  std::string children;
+  if (!read_file(path, &children)) return true;
+  return !trim(children).empty();
+}
+
 }  // namespace
 
 StepState::StepState(StepSpec spec_in, StepPaths paths_in, StepLayout layout_in, bool sandboxed)
@@ -100,8 +109,11 @@ void StepState::parse_info() {
   init_pidfd = Fd(open_pidfd(init_));
   if (!init_pidfd.valid()) return;  // already gone
   init_done_ = false;
-  if (term_pending_) ::kill(-init_, SIGTERM);
-  if (hard_killed_) ::kill(-init_, SIGKILL);
+  if (hard_killed_) {
+    kill_hard();
+  } else if (term_pending_) {
+    terminate();
+  }
 }
 
 void StepState::on_leader_exit() {
@@ -136,7 +148,15 @@ void StepState::signal_all(int sig) {
 }
 
 void StepState::terminate() {
-  if (sandboxed_ && init_ <= 0) term_pending_ = true;
+  if (sandboxed_ && init_ <= 0) {
+    term_pending_ = true;
+    return;
+  }
+  // A step cancelled before its command started has nothing to clean up.
+  if (sandboxed_ && !init_done_ && !command_started(init_)) {
+    kill_hard();
+    return;
+  }
   signal_all(SIGTERM);
 }
 
@@ -172,11 +192,7 @@ Completion StepState::completion() {
   c.started = started;
   c.finished = finished_;
   for (const std::string& path : spec.output_files) {
-    std::string host = layout.to_host(path);
-    struct stat st{};
-    if (::stat(host.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
-    std::string content;
-    if (read_file(host, &content)) c.files[path] = std::move(content);
+    if (auto content = layout.read_output(path)) c.files[path] = std::move(*content);
   }
   return c;
 }
