@@ -1,0 +1,449 @@
+// Tree-walking evaluation of expr-lang over JSON values.
+#include <algorithm>
+#include <cmath>
+
+#include "expr/exprlang.h"
+#include "expr/values.h"
+
+namespace skiff::expr::internal {
+namespace {
+
+constexpr size_t kMaxSteps = 5'000'000;
+
+struct LocatedFailure {
+  size_t pos;
+  std::string message;
+};
+
+std::string type_pair(const Json& a, const char* op, const Json& b) {
+  return "invalid operation: " + go_type_name(a) + " " + op + " " + go_type_name(b);
+}
+
+int64_t wrap_add(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); }
+int64_t wrap_sub(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b)); }
+int64_t wrap_mul(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b)); }
+
+Json arithmetic(const std::string& op, const Json& a, const Json& b) {
+  if (op == "+" && a.is_string() && b.is_string()) {
+    check_size((a.get_ref<const std::string&>().size() + b.get_ref<const std::string&>().size()) / 256);
+    return a.get<std::string>() + b.get<std::string>();
+  }
+  if (op == "+" && a.is_array() && b.is_array()) {
+    check_size(a.size() + b.size());
+    Json out = a;
+    for (const auto& item : b) out.push_back(item);
+    return out;
+  }
+  if (!a.is_number() || !b.is_number()) fail(type_pair(a, op.c_str(), b));
+  bool ints = is_int(a) && is_int(b);
+  if (op == "/") return as_double(a) / as_double(b);
+  if (op == "**" || op == "^") return std::pow(as_double(a), as_double(b));
+  if (op == "%") {
+    if (!ints) fail(type_pair(a, "%", b));
+    int64_t divisor = as_int64(b);
+    if (divisor == 0) fail("integer divide by zero");
+    if (divisor == -1) return int_value(0);
+    return int_value(as_int64(a) % divisor);
+  }
+  if (ints) {
+    int64_t x = as_int64(a), y = as_int64(b);
+    if (op == "+") return int_value(wrap_add(x, y));
+    if (op == "-") return int_value(wrap_sub(x, y));
+    return int_value(wrap_mul(x, y));
+  }
+  double x = as_double(a), y = as_double(b);
+  if (op == "+") return x + y;
+  if (op == "-") return x - y;
+  return x * y;
+}
+
+int compare(const std::string& op, const Json& a, const Json& b) {
+  if (a.is_number() && b.is_number()) {
+    if (is_int(a) && is_int(b)) return as_int64(a) < as_int64(b) ? -1 : as_int64(a) > as_int64(b) ? 1 : 0;
+    double x = as_double(a), y = as_double(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a.is_string() && b.is_string()) return a.get_ref<const std::string&>().compare(b.get_ref<const std::string&>());
+  fail(type_pair(a, op.c_str(), b));
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Json& env, std::string_view source) : env_(env), source_(source) {}
+
+  Json eval(const Node& n) {
+    if (++steps_ > kMaxSteps) throw LocatedFailure{n.pos, "expression is too expensive to evaluate"};
+    try {
+      return eval_node(n);
+    } catch (const EvalFailure& e) {
+      throw LocatedFailure{n.pos, e.what()};
+    }
+  }
+
+ private:
+  struct Frame {
+    const Json* item;
+    int64_t index;
+    Json acc;
+  };
+
+  Json eval_node(const Node& n) {
+    switch (n.kind) {
+      case NodeKind::kLiteral: return n.value;
+      case NodeKind::kArray: {
+        Json out = Json::array();
+        for (const auto& child : n.children) out.push_back(eval(*child));
+        return out;
+      }
+      case NodeKind::kMap: {
+        Json out = Json::object();
+        for (size_t i = 0; i + 1 < n.children.size(); i += 2) {
+          Json key = eval(*n.children[i]);
+          out[key.is_string() ? key.get<std::string>() : to_go_string(key)] = eval(*n.children[i + 1]);
+        }
+        return out;
+      }
+      case NodeKind::kIdentifier: return identifier(n);
+      case NodeKind::kPointer: return pointer(n);
+      case NodeKind::kMember: return member(n);
+      case NodeKind::kSlice: return slice(n);
+      case NodeKind::kUnary: return unary(n);
+      case NodeKind::kBinary: return binary(n);
+      case NodeKind::kConditional: {
+        Json condition = eval(*n.children[0]);
+        if (!condition.is_boolean()) fail("non-bool expression (type " + go_type_name(condition) + ") used as condition");
+        return eval(*n.children[condition.get<bool>() ? 1 : 2]);
+      }
+      case NodeKind::kCall: return call(n);
+      case NodeKind::kClosure: return eval(*n.children[0]);
+      case NodeKind::kLet: {
+        Json value = eval(*n.children[0]);
+        variables_.emplace_back(n.name, std::move(value));
+        Json result = eval(*n.children[1]);
+        variables_.pop_back();
+        return result;
+      }
+    }
+    return Json();
+  }
+
+  Json identifier(const Node& n) {
+    for (auto it = variables_.rbegin(); it != variables_.rend(); ++it) {
+      if (it->first == n.name) return it->second;
+    }
+    if (env_.is_object()) {
+      auto it = env_.find(n.name);
+      if (it != env_.end()) return *it;
+    }
+    fail("unknown name " + n.name);
+  }
+
+  Json pointer(const Node& n) {
+    if (frames_.empty()) fail("cannot use pointer accessor outside predicate");
+    const Frame& frame = frames_.back();
+    if (n.name.empty()) return *frame.item;
+    if (n.name == "index") return int_value(frame.index);
+    if (n.name == "acc") return frame.acc;
+    fail("unknown pointer #" + n.name);
+  }
+
+  // "a?.b.c" yields nil when a is nil: the ?. covers the rest of the chain.
+  static bool optional_in_chain(const Node& n) {
+    for (const Node* at = &n; at->kind == NodeKind::kMember; at = at->children[0].get()) {
+      if (at->optional) return true;
+    }
+    return false;
+  }
+
+  static Json fetch(const Json& from, const Json& key) {
+    if (from.is_object()) {
+      if (!key.is_string()) fail("cannot fetch " + to_go_string(key) + " from " + go_type_name(from));
+      auto it = from.find(key.get<std::string>());
+      return it == from.end() ? Json() : *it;
+    }
+    if (from.is_array() || from.is_string()) {
+      if (!key.is_number()) fail("cannot fetch " + to_go_string(key) + " from " + go_type_name(from));
+      int64_t length = static_cast<int64_t>(from.is_array() ? from.size() : from.get_ref<const std::string&>().size());
+      int64_t index = as_int64(key);
+      if (index < 0) index += length;
+      if (index < 0 || index >= length) {
+        fail("index out of range: " + std::to_string(as_int64(key)) + " (array length is " + std::to_string(length) + ")");
+      }
+      if (from.is_array()) return from[static_cast<size_t>(index)];
+      return std::string(1, from.get_ref<const std::string&>()[static_cast<size_t>(index)]);
+    }
+    fail("cannot fetch " + to_go_string(key) + " from " + go_type_name(from));
+  }
+
+  Json member(const Node& n) {
+    Json subject = eval(*n.children[0]);
+    if (subject.is_null() && optional_in_chain(n)) return Json();
+    Json key = eval(*n.children[1]);
+    return fetch(subject, key);
+  }
+
+  Json slice(const Node& n) {
+    Json subject = eval(*n.children[0]);
+    Json from_value = eval(*n.children[1]);
+    Json to_value = eval(*n.children[2]);
+    if (!subject.is_array() && !subject.is_string()) fail("cannot slice " + go_type_name(subject));
+    int64_t length = static_cast<int64_t>(subject.is_array() ? subject.size() : subject.get_ref<const std::string&>().size());
+    int64_t from = from_value.is_null() ? 0 : as_int64(from_value);
+    int64_t to = to_value.is_null() ? length : as_int64(to_value);
+    if (from < 0) from = std::max<int64_t>(0, length + from);
+    if (to < 0) to = std::max<int64_t>(0, length + to);
+    to = std::min(to, length);
+    from = std::min(from, to);
+    if (subject.is_string()) return subject.get_ref<const std::string&>().substr(static_cast<size_t>(from), static_cast<size_t>(to - from));
+    return Json(subject.begin() + from, subject.begin() + to);
+  }
+
+  Json unary(const Node& n) {
+    Json v = eval(*n.children[0]);
+    if (n.name == "not") {
+      if (!v.is_boolean()) fail("invalid operation: ! " + go_type_name(v));
+      return !v.get<bool>();
+    }
+    if (!v.is_number()) fail("invalid operation: " + n.name + " " + go_type_name(v));
+    if (n.name == "+") return v;
+    if (is_int(v)) return int_value(wrap_sub(0, as_int64(v)));
+    return -as_double(v);
+  }
+
+  Json binary(const Node& n) {
+    const std::string& op = n.name;
+    if (op == "and" || op == "&&" || op == "or" || op == "||") {
+      bool is_and = op == "and" || op == "&&";
+      Json left = eval(*n.children[0]);
+      if (!left.is_boolean()) fail("invalid operation: " + op + " on " + go_type_name(left));
+      if (left.get<bool>() != is_and) return left;
+      Json right = eval(*n.children[1]);
+      if (!right.is_boolean()) fail("invalid operation: " + op + " on " + go_type_name(right));
+      return right;
+    }
+    if (op == "??") {
+      Json left;
+      try {
+        left = eval(*n.children[0]);
+      } catch (const LocatedFailure&) {
+        left = Json();
+      }
+      return left.is_null() ? eval(*n.children[1]) : left;
+    }
+    Json left = eval(*n.children[0]);
+    Json right = eval(*n.children[1]);
+    if (op == "==") return values_equal(left, right);
+    if (op == "!=") return !values_equal(left, right);
+    if (op == "<") return compare(op, left, right) < 0;
+    if (op == ">") return compare(op, left, right) > 0;
+    if (op == "<=") return compare(op, left, right) <= 0;
+    if (op == ">=") return compare(op, left, right) >= 0;
+    if (op == "in") return contains_element(right, left);
+    if (op == "matches" || op == "contains" || op == "startsWith" || op == "endsWith") {
+      if (!left.is_string() || !right.is_string()) fail(type_pair(left, op.c_str(), right));
+      const std::string& a = left.get_ref<const std::string&>();
+      const std::string& b = right.get_ref<const std::string&>();
+      if (op == "matches") return regex_find(b, a);
+      if (op == "contains") return a.find(b) != std::string::npos;
+      if (op == "startsWith") return a.rfind(b, 0) == 0;
+      return a.size() >= b.size() && a.compare(a.size() - b.size(), b.size(), b) == 0;
+    }
+    if (op == "..") {
+      if (!is_int(left) || !is_int(right)) fail(type_pair(left, "..", right));
+      int64_t from = as_int64(left), to = as_int64(right);
+      Json out = Json::array();
+      if (to < from) return out;
+      if (static_cast<uint64_t>(to) - static_cast<uint64_t>(from) >= kMaxCollectionSize) {
+        check_size(kMaxCollectionSize + 1);
+      }
+      for (int64_t i = from; i <= to; ++i) out.push_back(int_value(i));
+      return out;
+    }
+    return arithmetic(op, left, right);
+  }
+
+  static bool contains_element(const Json& container, const Json& needle) {
+    if (container.is_array()) {
+      for (const auto& item : container) {
+        if (values_equal(item, needle)) return true;
+      }
+      return false;
+    }
+    if (container.is_object()) return needle.is_string() && container.contains(needle.get<std::string>());
+    if (container.is_null()) return false;
+    fail("operator \"in\" not defined on " + go_type_name(container));
+  }
+
+  Json call(const Node& n) {
+    const Node& callee = *n.children[0];
+    std::string name;
+    bool sprig = false;
+    if (callee.kind == NodeKind::kIdentifier) {
+      name = callee.name;
+    } else if (callee.kind == NodeKind::kMember && callee.children[0]->kind == NodeKind::kIdentifier &&
+               callee.children[0]->name == "sprig" && callee.children[1]->value.is_string()) {
+      name = callee.children[1]->value.get<std::string>();
+      sprig = true;
+    } else {
+      fail("method calls are not supported");
+    }
+    if (!sprig && is_predicate(name)) return predicate_call(name, n);
+    Args args;
+    for (size_t i = 1; i < n.children.size(); ++i) args.push_back(eval(*n.children[i]));
+    if (sprig) {
+      if (!is_sprig_function(name)) fail("unknown func sprig." + name);
+      return call_sprig(name, args);
+    }
+    if (is_argo_function(name)) return call_argo_function(name, args);
+    if (is_builtin(name)) return call_builtin(name, args);
+    fail("unknown func " + name);
+  }
+
+  static bool is_predicate(const std::string& name) {
+    static const char* kNames[] = {"all", "none", "any", "one", "filter", "map", "count", "sum", "find",
+                                   "findIndex", "findLast", "findLastIndex", "groupBy", "sortBy", "reduce"};
+    for (const char* k : kNames) {
+      if (name == k) return true;
+    }
+    return false;
+  }
+
+  Json run_closure(const Node& closure, const Json& item, int64_t index, const Json& acc = Json()) {
+    frames_.push_back(Frame{&item, index, acc});
+    Json result;
+    try {
+      result = eval(closure);
+    } catch (...) {
+      frames_.pop_back();
+      throw;
+    }
+    frames_.pop_back();
+    return result;
+  }
+
+  static bool truth(const Json& v, const std::string& name) {
+    if (!v.is_boolean()) fail("predicate of " + name + " must return bool, got " + go_type_name(v));
+    return v.get<bool>();
+  }
+
+  Json predicate_call(const std::string& name, const Node& n) {
+    if (n.children.size() < 2) fail("not enough arguments to call " + name);
+    Json collection = eval(*n.children[1]);
+    if (collection.is_null()) collection = Json::array();
+    if (collection.is_object() && (name == "map" || name == "filter" || name == "all" || name == "any")) {
+      Json values = Json::array();
+      for (const auto& item : collection) values.push_back(item);
+      collection = std::move(values);
+    }
+    if (!collection.is_array()) fail("cannot iterate over " + go_type_name(collection));
+    const Node* closure = n.children.size() > 2 ? n.children[2].get() : nullptr;
+    if (!closure && name != "count" && name != "sum") fail("not enough arguments to call " + name);
+    if (name == "reduce") return reduce(n, collection);
+    Json out = name == "groupBy" ? Json::object() : Json::array();
+    int64_t matched = 0;
+    double sum = 0;
+    bool sum_is_int = true;
+    int64_t int_sum = 0;
+    std::vector<std::pair<Json, Json>> keyed;
+    for (size_t i = 0; i < collection.size(); ++i) {
+      const Json& item = collection[i];
+      int64_t index = static_cast<int64_t>(i);
+      Json value = closure ? run_closure(*closure, item, index) : item;
+      if (name == "map") {
+        out.push_back(std::move(value));
+      } else if (name == "filter") {
+        if (truth(value, name)) out.push_back(item);
+      } else if (name == "all") {
+        if (!truth(value, name)) return false;
+      } else if (name == "none") {
+        if (truth(value, name)) return false;
+      } else if (name == "any") {
+        if (truth(value, name)) return true;
+      } else if (name == "one" || name == "count") {
+        if (truth(value, name)) ++matched;
+      } else if (name == "sum") {
+        if (!value.is_number()) fail("invalid operation: sum of " + go_type_name(value));
+        sum += as_double(value);
+        int_sum = wrap_add(int_sum, is_int(value) ? as_int64(value) : 0);
+        sum_is_int = sum_is_int && is_int(value);
+      } else if (name == "find" || name == "findIndex") {
+        if (truth(value, name)) return name == "find" ? item : int_value(index);
+      } else if (name == "findLast" || name == "findLastIndex") {
+        if (truth(value, name)) out = name == "findLast" ? Json::array({item}) : Json::array({int_value(index)});
+      } else if (name == "groupBy") {
+        std::string key = value.is_string() ? value.get<std::string>() : to_go_string(value);
+        out[key].push_back(item);
+      } else if (name == "sortBy") {
+        keyed.emplace_back(std::move(value), item);
+      }
+    }
+    if (name == "map" || name == "filter" || name == "groupBy") return out;
+    if (name == "all" || name == "none") return true;
+    if (name == "any") return false;
+    if (name == "one") return matched == 1;
+    if (name == "count") return int_value(matched);
+    if (name == "sum") return sum_is_int ? int_value(int_sum) : Json(sum);
+    if (name == "find") return Json();
+    if (name == "findIndex") return int_value(-1);
+    if (name == "findLast") return out.empty() ? Json() : out[0];
+    if (name == "findLastIndex") return out.empty() ? int_value(-1) : out[0];
+    bool descending = n.children.size() > 3 && eval(*n.children[3]) == "desc";
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+      return descending ? compare(">", a.first, b.first) > 0 : compare("<", a.first, b.first) < 0;
+    });
+    Json sorted = Json::array();
+    for (auto& entry : keyed) sorted.push_back(std::move(entry.second));
+    return sorted;
+  }
+
+  Json reduce(const Node& n, const Json& collection) {
+    bool has_initial = n.children.size() > 3;
+    if (collection.empty() && !has_initial) fail("reduce of empty array with no initial value");
+    Json acc = has_initial ? eval(*n.children[3]) : collection[0];
+    for (size_t i = has_initial ? 0 : 1; i < collection.size(); ++i) {
+      acc = run_closure(*n.children[2], collection[i], static_cast<int64_t>(i), acc);
+    }
+    return acc;
+  }
+
+  const Json& env_;
+  std::string_view source_;
+  std::vector<Frame> frames_;
+  std::vector<std::pair<std::string, Json>> variables_;
+  size_t steps_ = 0;
+};
+
+}  // namespace
+
+Result<Json> evaluate_tree(const Node& root, std::string_view source, const Json& env) {
+  try {
+    return Evaluator(env, source).eval(root);
+  } catch (const LocatedFailure& e) {
+    return invalid_argument(located_error(source, e.pos, e.message));
+  } catch (const EvalFailure& e) {
+    return invalid_argument(e.what());
+  } catch (const std::exception& e) {
+    return invalid_argument(std::string("expression failed: ") + e.what());
+  }
+}
+
+bool env_has_path(const Json& env, const std::string& dotted) {
+  size_t dot = dotted.find('.');
+  std::string head = dotted.substr(0, dot);
+  if (dot == std::string::npos && (is_builtin(head) || is_argo_function(head))) return true;
+  if (head == "sprig") return dot == std::string::npos || is_sprig_function(dotted.substr(dot + 1));
+  const Json* at = &env;
+  size_t start = 0;
+  while (true) {
+    size_t end = dotted.find('.', start);
+    std::string part = dotted.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!at->is_object()) return false;
+    auto it = at->find(part);
+    if (it == at->end()) return false;
+    at = &*it;
+    if (end == std::string::npos) return true;
+    start = end + 1;
+  }
+}
+
+}  // namespace skiff::expr::internal
