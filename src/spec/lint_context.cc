@@ -1,5 +1,8 @@
 // Shared plumbing of lint: JSON access, problem collection, and resolving the
 // template a step, task, hook or entrypoint calls (locally or in the library).
+#include <algorithm>
+#include <tuple>
+
 #include "spec/lint_rules.h"
 
 namespace skiff::spec::lint_internal {
@@ -44,12 +47,20 @@ bool contains_tag(std::string_view s) { return s.find("{{") != std::string_view:
 
 void Problems::add(std::string_view pointer, const std::string& message) {
   std::string line = object_.error_at(pointer, message).message();
-  if (seen_.insert(line).second) messages_.push_back(std::move(line));
+  if (!seen_.insert(line).second) return;
+  Location where = object_.locate(pointer);
+  entries_.push_back({where.line, where.column, std::move(line)});
 }
 
 Status Problems::to_status() const {
-  if (messages_.empty()) return Status::ok();
-  return invalid_argument(join(messages_, "\n"));
+  if (entries_.empty()) return Status::ok();
+  std::vector<Entry> sorted = entries_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  std::vector<std::string> lines;
+  for (auto& entry : sorted) lines.push_back(std::move(entry.text));
+  return invalid_argument(join(lines, "\n"));
 }
 
 const Json* Context::local_template(std::string_view name) const {

@@ -71,6 +71,13 @@ void add_inline_inputs(const Json& holder, Scope& scope) {
   for (const auto& param : list(*inputs, "parameters")) scope.add("inputs.parameters." + text(param, "name"));
 }
 
+// An inline template is checked on its own, with its own inputs in scope.
+Json without_inline(const Json& holder) {
+  Json copy = holder;
+  if (copy.is_object()) copy.erase("inline");
+  return copy;
+}
+
 // The exit hook (hooks.exit, or the older onExit) may read its own step's outputs.
 bool has_exit_hook(const Json& holder) {
   const Json* hooks = member(holder, "hooks");
@@ -86,11 +93,14 @@ Callee check_call(Context& ctx, const Json& holder, const std::string& pointer, 
   if (callee.tmpl)
     ctx.check_supplied(*callee.tmpl, arguments, arguments ? child(pointer, "arguments") : pointer, context);
   check_hooks(ctx, holder, pointer, context);
-  if (std::string on_exit = text(holder, "onExit"); !on_exit.empty()) {
-    Json exit_holder = {{"template", on_exit}};
-    ctx.resolve(exit_holder, child(pointer, "onExit"), context + ".onExit");
+  if (std::string on_exit = text(holder, "onExit"); !on_exit.empty() && !ctx.local_template(on_exit))
+    ctx.problems.add(child(pointer, "onExit"), context + ".onExit template name '" + on_exit + "' undefined");
+  if (const Json* inline_tmpl = member(holder, "inline")) {
+    // Named after its step in messages, as it has no name of its own.
+    Json named = *inline_tmpl;
+    if (text(named, "name").empty()) named["name"] = text(holder, "name");
+    check_template(ctx, named, child(pointer, "inline"));
   }
-  if (const Json* inline_tmpl = member(holder, "inline")) check_template(ctx, *inline_tmpl, child(pointer, "inline"));
   return callee;
 }
 
@@ -128,7 +138,7 @@ void check_steps(Context& ctx, const Json& tmpl, const std::string& pointer, Sco
       if (has_exit_hook(step)) add_outputs(callee.tmpl, prefix, false, false, scope);
       Scope step_scope = scope;
       add_inline_inputs(step, step_scope);
-      check_tags(step, step_pointer, step_scope, "templates." + name + ".steps ", ctx.problems);
+      check_tags(without_inline(step), step_pointer, step_scope, "templates." + name + ".steps ", ctx.problems);
       add_outputs(callee.tmpl, prefix, aggregates(step), false, scope);
     }
   }
@@ -251,7 +261,7 @@ void check_dag(Context& ctx, const Json& tmpl, const std::string& pointer, Scope
     add_inline_inputs(task, task_scope);
     check_loops(ctx, task, task_pointer, task_context);
     add_items(task, task_scope);
-    check_tags(task, task_pointer, task_scope, task_context + " ", ctx.problems);
+    check_tags(without_inline(task), task_pointer, task_scope, task_context + " ", ctx.problems);
 
     // A value taken from another task's outputs needs that task upstream.
     std::set<std::string> upstream(ancestors.begin(), ancestors.end());

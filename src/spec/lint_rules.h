@@ -42,8 +42,13 @@ class Problems {
   Status to_status() const;
 
  private:
+  struct Entry {
+    int line;
+    int column;
+    std::string text;
+  };
   const Object& object_;
-  std::vector<std::string> messages_;
+  std::vector<Entry> entries_;  // reported in file order
   std::set<std::string> seen_;  // the same problem reached twice is said once
 };
 

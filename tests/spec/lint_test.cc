@@ -348,10 +348,85 @@ const LintCase kCases[] = {
      "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n  name: t\nspec:\n  templates:\n"
      "  - name: echo\n    container:\n      image: alpine\n      args: [\"{{workflow.parameters.anything}}\"]\n",
      {}},
+    {"ArgumentAndOutputRules", workflow(R"(  - name: main
+    steps:
+    - - name: a
+        template: echo
+        arguments:
+          parameters: [{name: msg}]
+    outputs:
+      parameters:
+      - name: out
+        valueFrom: {path: /tmp/x}
+)" + std::string(kEcho)),
+     {{13, "templates.main.steps[0].a.arguments.msg.value or templates.main.steps[0].a.arguments.msg.valueFrom is "
+           "required"},
+      {12, "templates.main.steps[0].a templates.echo inputs.parameters.msg was not supplied"},
+      {17, "templates.main.outputs.parameters.out.parameter or expression must be specified for Steps templates"}}},
+    {"InlineTemplatesAndStepExitHandlers", workflow(R"(  - name: main
+    steps:
+    - - name: a
+        onExit: gone
+        inline:
+          inputs:
+            parameters: [{name: n, value: "1"}]
+          container:
+            image: alpine
+            args: ["{{inputs.parameters.n}}", "{{inputs.parameters.m}}"]
+)"),
+     {{11, "templates.main.steps[0].a.onExit template name 'gone' undefined"},
+      {17, "templates.a: failed to resolve {{inputs.parameters.m}}"}}},
+    {"CronWorkflowSpec",
+     "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata:\n  name: nightly\nspec:\n"
+     "  schedule: \"0 1 * * *\"\n  concurrencyPolicy: Sometimes\n  workflowSpec:\n    entrypoint: main\n"
+     "    templates:\n    - name: main\n      container:\n        image: alpine\n"
+     "        args: [\"{{workflow.scheduledTime}}\", \"{{workflow.parameters.day}}\"]\n",
+     {{7, "'Sometimes' is not a valid concurrencyPolicy"},
+      {14, "templates.main: failed to resolve {{workflow.parameters.day}}"}}},
 };
 
 INSTANTIATE_TEST_SUITE_P(Rules, LintCases, testing::ValuesIn(kCases),
                          [](const testing::TestParamInfo<LintCase>& info) { return info.param.name; });
+
+TEST(Lint, ProblemsAreReportedInFileOrder) {
+  auto objects = parse_documents(workflow(R"(  - name: main
+    dag:
+      tasks:
+      - name: z
+        template: nope
+      - name: y
+        depends: x
+        template: main
+)"),
+                                 "wf.yaml");
+  ASSERT_TRUE(objects.is_ok()) << objects.status().message();
+  Status status = lint((*objects)[0], {});
+  std::vector<std::string> reported = lines_of(status.message());
+  ASSERT_EQ(reported.size(), 2u) << status.message();
+  EXPECT_TRUE(starts_with(reported[0], "wf.yaml:12:")) << status.message();
+  EXPECT_TRUE(starts_with(reported[1], "wf.yaml:14:")) << status.message();
+}
+
+// Objects built from JSON alone carry no positions: messages name the file
+// and the field.
+TEST(Lint, ObjectsWithoutPositionsNameFileAndField) {
+  Object object;
+  object.kind = "Workflow";
+  object.file = "api";
+  object.doc = Json::parse(R"({"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+      "metadata": {"name": "w"}, "spec": {"entrypoint": "main",
+      "templates": [{"name": "main", "container": {"image": ""}}]}})");
+  Status status = lint(object, {});
+  EXPECT_EQ(status.message(), "api: spec.templates[0].container: templates.main.container.image may not be empty");
+}
+
+// Unrelated kinds have nothing to lint.
+TEST(Lint, ConfigMapsPass) {
+  Object object;
+  object.kind = "ConfigMap";
+  object.doc = Json::parse(R"({"kind": "ConfigMap", "data": {"a": "{{inputs.parameters.x}}"}})");
+  EXPECT_TRUE(lint(object, {}).is_ok());
+}
 
 }  // namespace
 }  // namespace skiff::spec
