@@ -1,0 +1,154 @@
+// The workflow state machine.
+//
+// (workflow, status, event, now) -> (new status, actions). The engine owns a
+// workflow's status and changes it only in handle(); it does no I/O, starts no
+// threads and reads no clock: time arrives with every call. Everything it
+// wants done in the world (start a step, stop a step) comes back as Actions
+// for the controller to carry out; what happened in the world comes back in
+// as Events.
+//
+// Node names, IDs, types, phases, messages, boundaries, children and outbound
+// nodes follow Argo's rules so that Argo's tools can read the status.
+//
+// Thread-safety: none; one Engine is driven by one thread at a time.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "spec/spec.h"
+
+namespace skiff::engine {
+
+using Json = nlohmann::json;
+
+enum class NodeType { kPod, kSteps, kStepGroup, kDAG, kTaskGroup, kRetry, kSkipped, kSuspend, kContainer, kHTTP };
+enum class Phase { kPending, kRunning, kSucceeded, kFailed, kError, kSkipped, kOmitted };
+
+const char* to_string(NodeType type);
+const char* to_string(Phase phase);
+
+// Completed: reached a final phase. Fulfilled (Argo's word) is the same for
+// everything but daemons, which are fulfilled while still running.
+bool is_completed(Phase phase);
+bool is_failed_or_error(Phase phase);
+
+struct Node {
+  std::string id;
+  std::string name;
+  std::string display_name;
+  NodeType type = NodeType::kPod;
+  std::string template_name;
+  Json template_ref;                  // {name, template, clusterScope} when resolved via templateRef
+  std::string template_scope = "local/";
+  Phase phase = Phase::kPending;
+  std::string boundary_id;
+  std::string message;
+  Time started_at{};
+  std::optional<Time> finished_at;
+  std::vector<std::string> children;
+  std::vector<std::string> outbound_nodes;
+  Json inputs;   // {"parameters": [...]} or null
+  Json outputs;  // {"parameters": [...], "result": "...", "exitCode": "0"} or null
+  std::string host_node_name;
+
+  bool fulfilled() const { return is_completed(phase); }
+};
+
+// A step the controller should start. `tmpl` is the template with every
+// reference resolved (inputs, globals, pod name): container/script fields are
+// ready to run.
+struct LaunchAction {
+  std::string node_id;
+  std::string node_name;
+  std::string pod_name;
+  Json tmpl;
+};
+
+struct Action {
+  enum class Kind { kLaunch, kCancel };
+  Kind kind = Kind::kLaunch;
+  LaunchAction launch;  // kLaunch
+  std::string node_id;  // kCancel (and kLaunch, same as launch.node_id)
+};
+
+// What happened in the world.
+struct Event {
+  enum class Kind {
+    kStepStarted,   // the step's process is running
+    kStepFinished,  // the step's process ended, or could not be started
+    kTimer,         // a time the engine asked for (next_timer) has come
+    kTerminate,     // stop now: kill running steps, run no exit handlers
+  };
+  Kind kind = Kind::kTimer;
+  std::string node_id;
+  // kStepFinished:
+  int exit_code = 0;
+  bool killed = false;
+  std::string result;                        // stdout, one trailing newline removed
+  std::map<std::string, std::string> files;  // output file path -> content
+  std::string error;                         // the step could not run at all
+  std::string host_node_name;
+};
+
+struct Options {
+  std::string name;       // the workflow's name (already generated when the spec has generateName)
+  std::string namespace_ = "default";
+  std::string uid;
+  std::string service_account;  // overrides spec.serviceAccountName when set
+  std::string entrypoint;       // overrides spec.entrypoint when set
+  std::vector<std::pair<std::string, std::string>> parameters;  // overrides spec.arguments
+};
+
+struct WorkflowStatus {
+  Phase phase = Phase::kPending;
+  bool started = false;
+  Time started_at{};
+  std::optional<Time> finished_at;
+  std::string message;
+  Json outputs;  // global outputs, or null
+  // Node ID -> node. Iteration order is not Argo's concern; IDs are stable.
+  std::unordered_map<std::string, Node> nodes;
+};
+
+class Engine {
+ public:
+  // Validates what the engine needs (entrypoint, templates resolvable at the
+  // top level) and prepares the workflow; no node exists yet.
+  static Result<std::unique_ptr<Engine>> create(const spec::Object& workflow,
+                                                std::vector<spec::Object> library,
+                                                const Options& options);
+  ~Engine();
+
+  // Starts the workflow (creates the root node). Returns what to do.
+  std::vector<Action> start(Time now);
+  // Applies one event and advances the workflow as far as it can go now.
+  std::vector<Action> handle(const Event& event, Time now);
+  // Applies several events, then advances once: cheaper for bursts.
+  std::vector<Action> handle_all(const std::vector<Event>& events, Time now);
+
+  bool completed() const;
+  const WorkflowStatus& status() const;
+  const std::string& name() const;
+  // When the engine next needs a kTimer event, if ever.
+  std::optional<Time> next_timer() const;
+
+  // The whole Workflow object in Argo's shape: metadata, spec, status.
+  Json to_json(Time now) const;
+
+  struct Impl;  // opaque outside the engine
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skiff::engine

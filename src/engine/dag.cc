@@ -1,0 +1,328 @@
+// DAG templates: tasks run when their dependencies allow, the DAG's phase
+// follows its target tasks.
+#include <deque>
+#include <map>
+#include <unordered_set>
+
+#include "base/naming.h"
+#include "engine/depends.h"
+#include "engine/internal.h"
+
+namespace skiff::engine {
+
+namespace {
+
+struct Task {
+  const Json* spec;
+  std::string name;
+  std::vector<std::string> dependencies;
+  std::string depends;  // the effective logic: `depends`, or built from `dependencies`
+};
+
+bool continues_on(const Json& task, Phase phase) {
+  const Json on = task.value("continueOn", Json::object());
+  return (phase == Phase::kFailed && on.value("failed", false)) ||
+         (phase == Phase::kError && on.value("error", false));
+}
+
+class DagRun {
+ public:
+  DagRun(Engine::Impl& engine, Node& node, const Json& tmpl, const TemplateSet& context)
+      : e_(engine), name_(node.name), id_(node.id), tmpl_(tmpl), context_(context) {
+    const Json& dag = tmpl_["dag"];
+    for (const auto& t : dag.value("tasks", Json::array())) {
+      Task task{&t, string_field(t, "name"), {}, string_field(t, "depends")};
+      tasks_.emplace(task.name, std::move(task));
+      order_.push_back(string_field(t, "name"));
+    }
+    for (auto& [name, task] : tasks_) {
+      if (!task.depends.empty()) {
+        task.dependencies = depends_task_names(task.depends);
+      } else if (auto deps = task.spec->find("dependencies"); deps != task.spec->end() && deps->is_array()) {
+        std::string logic;
+        for (const auto& d : *deps) {
+          if (!d.is_string()) continue;
+          task.dependencies.push_back(d.get<std::string>());
+          if (!logic.empty()) logic += " && ";
+          logic += d.get<std::string>();
+        }
+        task.depends = logic;
+      }
+    }
+    fail_fast_ = dag.value("failFast", true);
+  }
+
+  Node* run() {
+    std::vector<std::string> targets = target_tasks();
+    for (const auto& t : targets) execute_task(t);
+    Phase phase = assess(targets);
+    Node& self = e_.status.nodes[id_];
+    if (phase == Phase::kRunning) return &self;
+    set_outbound(targets);
+    if (is_failed_or_error(phase)) {
+      e_.set_phase(self, phase);
+      return &self;
+    }
+    expr::Scope scope;
+    for (const auto& name : order_) {
+      if (Node* n = task_node(name)) e_.add_node_to_scope(scope, "tasks." + name, *n);
+    }
+    auto outputs = e_.outputs_from_scope(tmpl_, scope);
+    if (!outputs) {
+      e_.set_phase(self, Phase::kError, outputs.status().message());
+      return &self;
+    }
+    if (!outputs->is_null()) {
+      self.outputs = *outputs;
+      e_.publish_global_outputs(*outputs);
+    }
+    e_.set_phase(self, Phase::kSucceeded);
+    return &self;
+  }
+
+ private:
+  std::vector<std::string> target_tasks() const {
+    std::string target = string_field(tmpl_["dag"], "target");
+    std::vector<std::string> out;
+    if (!target.empty()) {
+      size_t i = 0;
+      while (i < target.size()) {
+        size_t j = target.find(' ', i);
+        if (j == std::string::npos) j = target.size();
+        if (j > i) out.push_back(target.substr(i, j - i));
+        i = j + 1;
+      }
+      return out;
+    }
+    std::unordered_set<std::string> depended_on;
+    for (const auto& [name, task] : tasks_) {
+      for (const auto& d : task.dependencies) depended_on.insert(d);
+    }
+    for (const auto& name : order_) {
+      if (!depended_on.count(name)) out.push_back(name);
+    }
+    return out;
+  }
+
+  std::string task_node_name(const std::string& task) const { return name_ + "." + task; }
+  Node* task_node(const std::string& task) { return e_.find_node_by_name(task_node_name(task)); }
+
+  void connect(const Task& task, const std::string& child_name) {
+    if (task.dependencies.empty()) {
+      e_.add_child(name_, child_name);
+      return;
+    }
+    for (const auto& dep : task.dependencies) {
+      Node* dep_node = task_node(dep);
+      if (!dep_node) continue;
+      for (const auto& out : e_.outbound_nodes(dep_node->id)) e_.add_child(e_.status.nodes[out].name, child_name);
+    }
+  }
+
+  bool fail_fast_tripped() {
+    if (!fail_fast_) return false;
+    for (const auto& name : order_) {
+      Node* n = task_node(name);
+      if (n && is_failed_or_error(n->phase) && !continues_on(*tasks_.at(name).spec, n->phase)) return true;
+    }
+    return false;
+  }
+
+  Result<bool> task_result(const std::string& task, const std::string& result) {
+    auto it = tasks_.find(task);
+    if (it == tasks_.end()) return invalid_argument("depends refers to unknown task '" + task + "'");
+    Node* n = task_node(task);
+    Phase p = n ? n->phase : Phase::kPending;
+    if (result.empty()) {
+      bool ok = p == Phase::kSucceeded || p == Phase::kSkipped || continues_on(*it->second.spec, p);
+      return ok;
+    }
+    if (result == "Succeeded") return p == Phase::kSucceeded;
+    if (result == "Failed") return p == Phase::kFailed;
+    if (result == "Errored") return p == Phase::kError;
+    if (result == "Skipped") return p == Phase::kSkipped;
+    if (result == "Omitted") return p == Phase::kOmitted;
+    if (result == "Daemoned") return false;
+    if (result == "AnySucceeded" || result == "AllFailed") {
+      if (!n) return false;
+      bool any = false, all = !n->children.empty();
+      for (const auto& c : n->children) {
+        Phase cp = e_.status.nodes[c].phase;
+        any = any || cp == Phase::kSucceeded;
+        all = all && cp == Phase::kFailed;
+      }
+      return result == "AnySucceeded" ? any : all;
+    }
+    return invalid_argument("unknown task result '" + result + "' for task '" + task + "'");
+  }
+
+  void execute_task(const std::string& name) {
+    if (!visited_.insert(name).second) return;
+    auto it = tasks_.find(name);
+    if (it == tasks_.end()) return;
+    const Task& task = it->second;
+    const std::string node_name = task_node_name(name);
+    Node* existing = task_node(name);
+    if (existing && existing->fulfilled()) return;
+
+    if (!existing) {
+      for (const auto& dep : task.dependencies) execute_task(dep);
+      for (const auto& dep : task.dependencies) {
+        Node* d = task_node(dep);
+        if (!d || !d->fulfilled()) return;  // not ready yet
+      }
+      if (!task.depends.empty()) {
+        auto run = evaluate_depends(task.depends, [this](const std::string& t, const std::string& r) {
+          return task_result(t, r);
+        });
+        if (!run) {
+          e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, run.status().message());
+          connect(task, node_name);
+          return;
+        }
+        if (!*run) {
+          e_.create_node(node_name, name, NodeType::kSkipped, Phase::kOmitted, id_,
+                         "omitted: depends condition not met");
+          connect(task, node_name);
+          return;
+        }
+      }
+      if (fail_fast_tripped()) return;  // no new work once a task has failed
+    }
+
+    Json spec = *task.spec;
+    expr::Scope scope;
+    for (const auto& other : order_) {
+      if (Node* n = task_node(other); n && n->fulfilled()) e_.add_node_to_scope(scope, "tasks." + other, *n);
+    }
+    Status st = expr::substitute_json(spec, e_.merged_scope(scope), expr::Unresolved::kKeep);
+    if (!st) {
+      if (!existing) {
+        e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, st.message());
+        connect(task, node_name);
+      }
+      return;
+    }
+    if (!existing) {
+      connect(task, node_name);
+      auto proceed = should_execute(string_field(spec, "when"));
+      if (!proceed) {
+        e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, proceed.status().message());
+        return;
+      }
+      if (!*proceed) {
+        e_.create_node(node_name, name, NodeType::kSkipped, Phase::kSkipped, id_,
+                       "when '" + string_field(spec, "when") + "' evaluated false");
+        return;
+      }
+    }
+    ExecuteRequest request;
+    request.node_name = node_name;
+    request.display_name = name;
+    request.boundary_id = id_;
+    request.holder = &spec;
+    request.context = &context_;
+    request.arguments = spec.value("arguments", Json());
+    e_.execute_template(request);
+  }
+
+  // Argo's rule: walk the DAG from its roots carrying each branch's last
+  // completed phase; omitted/skipped targets inherit their branch's phase.
+  Phase assess(const std::vector<std::string>& targets) {
+    std::map<std::string, Phase> target_phase;
+    std::map<std::string, bool> target_seen;
+    for (const auto& t : targets) target_seen[node_id_of(t)] = false;
+    Node& self = e_.status.nodes[id_];
+    std::deque<std::pair<std::string, Phase>> queue;
+    std::unordered_set<std::string> queued;
+    for (const auto& c : self.children) {
+      if (queued.insert(c).second) queue.emplace_back(c, Phase::kSucceeded);
+    }
+    while (!queue.empty()) {
+      auto [id, branch] = queue.front();
+      queue.pop_front();
+      auto it = e_.status.nodes.find(id);
+      if (it == e_.status.nodes.end()) continue;
+      const Node& n = it->second;
+      if (!n.fulfilled()) return Phase::kRunning;
+      if (n.phase != Phase::kSkipped && n.phase != Phase::kOmitted) branch = n.phase;
+      if (target_seen.count(n.id)) {
+        auto prev = target_phase.find(n.id);
+        if (prev == target_phase.end() || !is_failed_or_error(prev->second)) target_phase[n.id] = branch;
+        target_seen[n.id] = true;
+      }
+      const std::vector<std::string>* next = &n.children;
+      if (n.type == NodeType::kRetry && !n.children.empty()) next = &e_.status.nodes[n.children.back()].children;
+      for (const auto& c : *next) {
+        if (queued.insert(c).second) queue.emplace_back(c, branch);
+      }
+    }
+    if (fail_fast_tripped()) {
+      for (const auto& name : order_) {
+        Node* n = task_node(name);
+        if (n && is_failed_or_error(n->phase) && !continues_on(*tasks_.at(name).spec, n->phase)) return n->phase;
+      }
+    }
+    Phase result = Phase::kSucceeded;
+    for (const auto& t : targets) {
+      auto it = target_phase.find(node_id_of(t));
+      if (it == target_phase.end()) {
+        result = Phase::kRunning;
+        if (!fail_fast_) break;
+        continue;
+      }
+      if (is_failed_or_error(it->second)) {
+        auto task = tasks_.find(t);
+        if (task != tasks_.end() && continues_on(*task->second.spec, it->second)) continue;
+        result = it->second;
+        if (fail_fast_) break;
+      }
+    }
+    // A target that was never created (its dependencies did not allow it)
+    // while nothing runs any more: the DAG cannot progress.
+    if (result == Phase::kRunning && !any_running()) result = Phase::kFailed;
+    return result;
+  }
+
+  bool any_running() {
+    for (const auto& name : order_) {
+      Node* n = task_node(name);
+      if (n && !n->fulfilled()) return true;
+    }
+    return false;
+  }
+
+  std::string node_id_of(const std::string& task) const {
+    return argo_node_id(e_.options.name, task_node_name(task));
+  }
+
+  void set_outbound(const std::vector<std::string>& targets) {
+    std::vector<std::string> outbound;
+    for (const auto& t : targets) {
+      Node* n = task_node(t);
+      if (!n) continue;
+      auto more = e_.outbound_nodes(n->id);
+      outbound.insert(outbound.end(), more.begin(), more.end());
+    }
+    e_.status.nodes[id_].outbound_nodes = outbound;
+  }
+
+  Engine::Impl& e_;
+  std::string name_;
+  std::string id_;
+  const Json& tmpl_;
+  const TemplateSet& context_;
+  std::map<std::string, Task> tasks_;
+  std::vector<std::string> order_;
+  std::unordered_set<std::string> visited_;
+  bool fail_fast_ = true;
+};
+
+}  // namespace
+
+Node* Engine::Impl::execute_dag(Node& node, const Json& tmpl, const TemplateSet& context) {
+  if (node.fulfilled()) return &node;
+  return DagRun(*this, node, tmpl, context).run();
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,118 @@
+// Private to the engine: the state behind Engine and the functions that
+// implement each kind of template. Not part of the public contract.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/engine.h"
+#include "expr/expr.h"
+
+namespace skiff::engine {
+
+// A set of templates names resolve against: the workflow's own, or those of
+// one WorkflowTemplate / ClusterWorkflowTemplate.
+struct TemplateSet {
+  std::string scope;  // Argo's templateScope: "local/", "namespaced/<name>", "cluster/<name>"
+  Json templates;     // the array of templates
+  std::unordered_map<std::string, size_t> by_name;
+};
+
+// What executing a step or task resolves to.
+struct ResolvedTemplate {
+  Json tmpl;
+  const TemplateSet* set = nullptr;  // where its own references resolve
+  std::string template_name;         // empty for inline templates
+  Json template_ref;                 // the templateRef used, or null
+};
+
+class Templates {
+ public:
+  // Indexes the workflow's templates and every template object in library.
+  Status load(const Json& workflow_templates, const std::vector<spec::Object>& library);
+  const TemplateSet& local() const { return *sets_.at("local/"); }
+  const TemplateSet* find_set(const std::string& scope) const;
+  // Resolves a step, task or entrypoint holder ({template}, {templateRef} or
+  // {inline}) in the context of `from`.
+  Result<ResolvedTemplate> resolve(const Json& holder, const TemplateSet& from) const;
+  // The WorkflowTemplate / ClusterWorkflowTemplate object, for workflowTemplateRef.
+  const spec::Object* find_object(const std::string& kind, const std::string& name) const;
+
+ private:
+  Status add_set(const std::string& scope, const Json& templates);
+  std::unordered_map<std::string, std::unique_ptr<TemplateSet>> sets_;
+  std::vector<spec::Object> library_;
+};
+
+// How a step or task asks for its template to run.
+struct ExecuteRequest {
+  std::string node_name;
+  std::string display_name;
+  std::string boundary_id;
+  const Json* holder = nullptr;  // the step/task (after substitution)
+  const TemplateSet* context = nullptr;
+  Json arguments;  // {"parameters": [...]} or null
+};
+
+struct Engine::Impl {
+  Options options;
+  Json workflow;  // the submitted object (metadata, spec)
+  Json spec;      // the effective spec (workflowTemplateRef merged in)
+  Templates templates;
+  WorkflowStatus status;
+  expr::Scope globals;
+  std::string entrypoint;
+
+  // Per advance:
+  Time now{};
+  std::vector<Action> actions;
+  bool progressed = false;  // something changed; advance again
+
+  // Resolved templates of pods launched and not yet finished (for outputs).
+  std::unordered_map<std::string, Json> running_pods;
+  std::set<Time> timers;
+  bool terminating = false;
+
+  // --- nodes (nodes.cc)
+  Node* find_node_by_name(const std::string& name);
+  Node& create_node(const std::string& name, const std::string& display_name, NodeType type,
+                    Phase phase, const std::string& boundary_id, const std::string& message = "");
+  void add_child(const std::string& parent_name, const std::string& child_name);
+  void set_phase(Node& node, Phase phase, const std::string& message = "");
+  std::vector<std::string> outbound_nodes(const std::string& node_id) const;
+
+  // --- execution (operate.cc, steps.cc, dag.cc, pod.cc)
+  void advance();
+  Node* execute_template(const ExecuteRequest& request);
+  Node* execute_steps(Node& node, const Json& tmpl, const TemplateSet& context);
+  Node* execute_dag(Node& node, const Json& tmpl, const TemplateSet& context);
+  Node* execute_pod(Node& node, const Json& tmpl);
+  Node* execute_suspend(Node& node, const Json& tmpl);
+  void finish_pod(const Event& event);
+
+  // --- scope (scope.cc)
+  void add_node_to_scope(expr::Scope& scope, const std::string& prefix, const Node& node) const;
+  expr::Scope merged_scope(const expr::Scope& local) const;
+  Result<Json> outputs_from_scope(const Json& tmpl, const expr::Scope& scope) const;
+  void publish_global_outputs(const Json& outputs);
+
+  void finish_workflow_if_done();
+};
+
+// Inputs: merges arguments into the template's declared inputs and
+// substitutes them (and globals) through the template. On success `inputs`
+// holds the node's inputs record.
+Result<Json> bind_inputs(const Json& tmpl, const Json& arguments, const expr::Scope& globals,
+                         const expr::Scope& extra, Json* inputs);
+
+// Whether a `when` (already substituted) lets the step run.
+Result<bool> should_execute(const std::string& when);
+
+// Reads a string field, "" when absent or not a string.
+std::string string_field(const Json& object, const char* key);
+
+}  // namespace skiff::engine

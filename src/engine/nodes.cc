@@ -1,0 +1,122 @@
+// Node bookkeeping: creation with Argo's IDs, phases, parent/child links and
+// outbound nodes.
+#include <algorithm>
+
+#include "base/naming.h"
+#include "engine/internal.h"
+
+namespace skiff::engine {
+
+const char* to_string(NodeType type) {
+  switch (type) {
+    case NodeType::kPod: return "Pod";
+    case NodeType::kSteps: return "Steps";
+    case NodeType::kStepGroup: return "StepGroup";
+    case NodeType::kDAG: return "DAG";
+    case NodeType::kTaskGroup: return "TaskGroup";
+    case NodeType::kRetry: return "Retry";
+    case NodeType::kSkipped: return "Skipped";
+    case NodeType::kSuspend: return "Suspend";
+    case NodeType::kContainer: return "Container";
+    case NodeType::kHTTP: return "HTTP";
+  }
+  return "";
+}
+
+const char* to_string(Phase phase) {
+  switch (phase) {
+    case Phase::kPending: return "Pending";
+    case Phase::kRunning: return "Running";
+    case Phase::kSucceeded: return "Succeeded";
+    case Phase::kFailed: return "Failed";
+    case Phase::kError: return "Error";
+    case Phase::kSkipped: return "Skipped";
+    case Phase::kOmitted: return "Omitted";
+  }
+  return "";
+}
+
+bool is_completed(Phase phase) {
+  return phase == Phase::kSucceeded || phase == Phase::kFailed || phase == Phase::kError ||
+         phase == Phase::kSkipped || phase == Phase::kOmitted;
+}
+
+bool is_failed_or_error(Phase phase) { return phase == Phase::kFailed || phase == Phase::kError; }
+
+Node* Engine::Impl::find_node_by_name(const std::string& name) {
+  auto it = status.nodes.find(argo_node_id(options.name, name));
+  return it == status.nodes.end() ? nullptr : &it->second;
+}
+
+Node& Engine::Impl::create_node(const std::string& name, const std::string& display_name, NodeType type,
+                                Phase phase, const std::string& boundary_id, const std::string& message) {
+  std::string id = argo_node_id(options.name, name);
+  Node& node = status.nodes[id];
+  node.id = id;
+  node.name = name;
+  node.display_name = display_name;
+  node.type = type;
+  node.phase = phase;
+  node.boundary_id = boundary_id;
+  node.message = message;
+  node.started_at = now;
+  if (is_completed(phase)) node.finished_at = now;
+  progressed = true;
+  return node;
+}
+
+void Engine::Impl::add_child(const std::string& parent_name, const std::string& child_name) {
+  Node* parent = find_node_by_name(parent_name);
+  if (!parent) return;
+  std::string child_id = argo_node_id(options.name, child_name);
+  if (std::find(parent->children.begin(), parent->children.end(), child_id) != parent->children.end()) return;
+  parent->children.push_back(child_id);
+  progressed = true;
+}
+
+void Engine::Impl::set_phase(Node& node, Phase phase, const std::string& message) {
+  if (node.phase == phase && (message.empty() || node.message == message)) return;
+  node.phase = phase;
+  if (!message.empty()) node.message = message;
+  if (is_completed(phase) && !node.finished_at) node.finished_at = now;
+  progressed = true;
+}
+
+std::vector<std::string> Engine::Impl::outbound_nodes(const std::string& node_id) const {
+  auto it = status.nodes.find(node_id);
+  if (it == status.nodes.end()) return {};
+  const Node& node = it->second;
+  switch (node.type) {
+    case NodeType::kPod:
+    case NodeType::kSkipped:
+    case NodeType::kSuspend:
+    case NodeType::kHTTP:
+    case NodeType::kContainer:
+      return {node.id};
+    case NodeType::kRetry:
+      if (!node.children.empty()) return {node.children.back()};
+      return {node.id};
+    case NodeType::kTaskGroup:
+      // A loop's outbound nodes are its iterations'.
+      if (node.outbound_nodes.empty()) {
+        std::vector<std::string> out;
+        for (const auto& child : node.children) {
+          auto more = outbound_nodes(child);
+          out.insert(out.end(), more.begin(), more.end());
+        }
+        if (out.empty()) out.push_back(node.id);
+        return out;
+      }
+      break;
+    default:
+      break;
+  }
+  std::vector<std::string> out;
+  for (const auto& id : node.outbound_nodes) {
+    auto more = outbound_nodes(id);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+}  // namespace skiff::engine

@@ -1,0 +1,286 @@
+// The engine's entry points and the walk that advances a workflow: from the
+// root template down, every call is idempotent, so advancing again after any
+// event simply continues where the workflow stands.
+#include "base/naming.h"
+#include "engine/internal.h"
+
+namespace skiff::engine {
+
+namespace {
+
+// The spec a workflow runs: its own, over the referenced WorkflowTemplate's.
+Result<Json> effective_spec(const Json& spec, const Templates& templates) {
+  auto ref = spec.find("workflowTemplateRef");
+  if (ref == spec.end() || !ref->is_object()) return spec;
+  std::string name = string_field(*ref, "name");
+  bool cluster = ref->value("clusterScope", false);
+  const char* kind = cluster ? "ClusterWorkflowTemplate" : "WorkflowTemplate";
+  const spec::Object* object = templates.find_object(kind, name);
+  if (!object) return not_found(std::string(kind) + " '" + name + "' not found");
+  Json merged = object->doc.value("spec", Json::object());
+  for (const auto& [key, value] : spec.items()) {
+    if (key == "workflowTemplateRef") continue;
+    if (key == "arguments" && merged.contains("arguments")) {
+      // Parameters merge by name: the workflow's values win.
+      Json params = merged["arguments"].value("parameters", Json::array());
+      for (const auto& p : value.value("parameters", Json::array())) {
+        bool replaced = false;
+        for (auto& existing : params) {
+          if (string_field(existing, "name") == string_field(p, "name")) {
+            existing = p;
+            replaced = true;
+          }
+        }
+        if (!replaced) params.push_back(p);
+      }
+      merged["arguments"]["parameters"] = params;
+      continue;
+    }
+    merged[key] = value;
+  }
+  return merged;
+}
+
+}  // namespace
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::create(const spec::Object& workflow, std::vector<spec::Object> library,
+                                               const Options& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->workflow = workflow.doc;
+  Json spec = workflow.doc.value("spec", Json::object());
+
+  // Templates of the referenced WorkflowTemplate are the workflow's own.
+  SKIFF_RETURN_IF_ERROR(impl->templates.load(Json::array(), library));
+  auto merged = effective_spec(spec, impl->templates);
+  if (!merged) return merged.status();
+  impl->spec = std::move(*merged);
+  SKIFF_RETURN_IF_ERROR(impl->templates.load(impl->spec.value("templates", Json::array()), library));
+
+  impl->entrypoint = options.entrypoint.empty() ? string_field(impl->spec, "entrypoint") : options.entrypoint;
+  if (impl->entrypoint.empty()) return invalid_argument("spec.entrypoint is required");
+  if (!impl->templates.local().by_name.count(impl->entrypoint)) {
+    return invalid_argument("spec.entrypoint template " + impl->entrypoint + " not found");
+  }
+
+  // Global parameters: spec.arguments, overridden by the caller's.
+  Json params = impl->spec.contains("arguments") ? impl->spec["arguments"].value("parameters", Json::array())
+                                                 : Json::array();
+  for (const auto& [name, value] : options.parameters) {
+    bool found = false;
+    for (auto& p : params) {
+      if (string_field(p, "name") == name) {
+        p["value"] = value;
+        p.erase("valueFrom");
+        found = true;
+      }
+    }
+    if (!found) params.push_back(Json{{"name", name}, {"value", value}});
+  }
+  if (!params.empty()) impl->spec["arguments"]["parameters"] = params;
+
+  expr::Scope& g = impl->globals;
+  g["workflow.name"] = options.name;
+  g["workflow.namespace"] = options.namespace_;
+  g["workflow.uid"] = options.uid;
+  g["workflow.mainEntrypoint"] = impl->entrypoint;
+  std::string sa = options.service_account.empty() ? string_field(impl->spec, "serviceAccountName")
+                                                   : options.service_account;
+  g["workflow.serviceAccountName"] = sa.empty() ? "default" : sa;
+  if (auto meta = workflow.doc.find("metadata"); meta != workflow.doc.end()) {
+    for (const char* section : {"labels", "annotations"}) {
+      if (auto m = meta->find(section); m != meta->end() && m->is_object()) {
+        for (const auto& [k, v] : m->items()) {
+          if (v.is_string()) g[std::string("workflow.") + section + "." + k] = v.get<std::string>();
+        }
+      }
+    }
+  }
+  Json all_params = Json::array();
+  for (const auto& p : params) {
+    std::string name = string_field(p, "name");
+    if (!p.contains("value")) {
+      if (p.contains("default")) {
+        g["workflow.parameters." + name] = string_field(p, "default");
+      } else if (p.contains("valueFrom")) {
+        continue;  // resolved by the controller from ConfigMaps before create()
+      } else {
+        return invalid_argument("spec.arguments." + name + ".value is required");
+      }
+    } else {
+      g["workflow.parameters." + name] = string_field(p, "value");
+    }
+    all_params.push_back(Json{{"name", name}, {"value", g["workflow.parameters." + name]}});
+  }
+  g["workflow.parameters.json"] = all_params.dump();
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+std::vector<Action> Engine::start(Time now) {
+  impl_->now = now;
+  impl_->status.started = true;
+  impl_->status.started_at = now;
+  impl_->status.phase = Phase::kRunning;
+  impl_->globals["workflow.creationTimestamp"] = format_rfc3339(now);
+  impl_->advance();
+  return std::move(impl_->actions);
+}
+
+std::vector<Action> Engine::handle(const Event& event, Time now) { return handle_all({event}, now); }
+
+std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time now) {
+  Impl& s = *impl_;
+  s.now = now;
+  s.actions.clear();
+  for (const auto& event : events) {
+    switch (event.kind) {
+      case Event::Kind::kStepStarted: {
+        auto it = s.status.nodes.find(event.node_id);
+        if (it != s.status.nodes.end() && it->second.phase == Phase::kPending) {
+          s.set_phase(it->second, Phase::kRunning);
+          it->second.host_node_name = event.host_node_name;
+        }
+        break;
+      }
+      case Event::Kind::kStepFinished:
+        s.finish_pod(event);
+        break;
+      case Event::Kind::kTimer:
+        while (!s.timers.empty() && *s.timers.begin() <= now) s.timers.erase(s.timers.begin());
+        break;
+      case Event::Kind::kTerminate:
+        if (!s.terminating) {
+          s.terminating = true;
+          for (const auto& [id, tmpl] : s.running_pods) {
+            Action cancel;
+            cancel.kind = Action::Kind::kCancel;
+            cancel.node_id = id;
+            s.actions.push_back(cancel);
+          }
+        }
+        break;
+    }
+  }
+  if (!completed()) s.advance();
+  return std::move(s.actions);
+}
+
+bool Engine::completed() const { return impl_->status.finished_at.has_value(); }
+const WorkflowStatus& Engine::status() const { return impl_->status; }
+const std::string& Engine::name() const { return impl_->options.name; }
+
+std::optional<Time> Engine::next_timer() const {
+  if (impl_->timers.empty()) return std::nullopt;
+  return *impl_->timers.begin();
+}
+
+void Engine::Impl::advance() {
+  // Each pass may complete nodes synchronously (skips, suspends that are due)
+  // which lets the next pass go further; stop when a pass changes nothing.
+  for (int pass = 0; pass < 1000; ++pass) {
+    progressed = false;
+    Json root_holder = Json{{"template", entrypoint}};
+    ExecuteRequest root;
+    root.node_name = options.name;
+    root.display_name = options.name;
+    root.holder = &root_holder;
+    root.context = &templates.local();
+    root.arguments = spec.value("arguments", Json());
+    if (!terminating || find_node_by_name(options.name)) execute_template(root);
+    finish_workflow_if_done();
+    if (!progressed || status.finished_at) break;
+  }
+}
+
+Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
+  Node* existing = find_node_by_name(request.node_name);
+  if (existing && existing->fulfilled()) return existing;
+
+  auto fail = [&](NodeType type, const std::string& message) -> Node* {
+    Node& node = existing ? *existing
+                          : create_node(request.node_name, request.display_name, type, Phase::kError,
+                                        request.boundary_id, message);
+    set_phase(node, Phase::kError, message);
+    return &node;
+  };
+
+  auto resolved = templates.resolve(*request.holder, *request.context);
+  if (!resolved) return fail(NodeType::kSkipped, resolved.status().message());
+
+  expr::Scope extra;
+  extra["node.name"] = request.node_name;
+  extra["pod.name"] = argo_pod_name(options.name, request.node_name, resolved->template_name);
+  Json inputs;
+  auto bound = bind_inputs(resolved->tmpl, request.arguments, globals, extra, &inputs);
+  if (!bound) return fail(NodeType::kPod, bound.status().message());
+  const Json& tmpl = *bound;
+
+  NodeType type;
+  if (tmpl.contains("steps")) type = NodeType::kSteps;
+  else if (tmpl.contains("dag")) type = NodeType::kDAG;
+  else if (tmpl.contains("suspend")) type = NodeType::kSuspend;
+  else if (tmpl.contains("container") || tmpl.contains("script")) type = NodeType::kPod;
+  else return fail(NodeType::kPod, "template '" + resolved->template_name + "' has no kind this runtime supports");
+
+  Node* node = existing;
+  if (!node) {
+    if (terminating) return nullptr;
+    Phase initial = type == NodeType::kPod ? Phase::kPending : Phase::kRunning;
+    node = &create_node(request.node_name, request.display_name, type, initial, request.boundary_id);
+    node->template_name = resolved->template_name;
+    node->template_ref = resolved->template_ref;
+    if (!resolved->template_ref.is_null()) {
+      node->template_name.clear();
+      node->template_scope = "local/";
+    } else {
+      node->template_scope = resolved->set->scope;
+    }
+    node->inputs = inputs;
+  }
+
+  switch (type) {
+    case NodeType::kSteps: return execute_steps(*node, tmpl, *resolved->set);
+    case NodeType::kDAG: return execute_dag(*node, tmpl, *resolved->set);
+    case NodeType::kSuspend: return execute_suspend(*node, tmpl);
+    default: return execute_pod(*node, tmpl);
+  }
+}
+
+void Engine::Impl::finish_workflow_if_done() {
+  Node* root = find_node_by_name(options.name);
+  if (status.finished_at) return;
+  if (terminating && running_pods.empty()) {
+    // Nothing runs any more: every unfinished node ends as Argo ends them.
+    for (auto& [id, node] : status.nodes) {
+      if (!node.fulfilled()) set_phase(node, Phase::kFailed, "workflow shutdown with strategy:  Terminate");
+    }
+    status.phase = Phase::kFailed;
+    status.message = "Stopped with strategy 'Terminate'";
+    status.finished_at = now;
+    progressed = true;
+    return;
+  }
+  if (!root || !root->fulfilled()) return;
+  switch (root->phase) {
+    case Phase::kSucceeded:
+    case Phase::kSkipped:
+    case Phase::kOmitted:
+      status.phase = Phase::kSucceeded;
+      break;
+    case Phase::kError:
+      status.phase = Phase::kError;
+      status.message = root->message;
+      break;
+    default:
+      status.phase = Phase::kFailed;
+      status.message = root->message;
+      break;
+  }
+  status.finished_at = now;
+  progressed = true;
+}
+
+}  // namespace skiff::engine

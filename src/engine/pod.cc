@@ -1,0 +1,105 @@
+// Leaf templates: pods (container and script) and suspend.
+#include "base/naming.h"
+#include "base/strings.h"
+#include "engine/internal.h"
+
+namespace skiff::engine {
+
+Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
+  if (node.fulfilled() || running_pods.count(node.id)) return &node;
+  if (terminating) return &node;
+  Action launch;
+  launch.kind = Action::Kind::kLaunch;
+  launch.node_id = node.id;
+  launch.launch.node_id = node.id;
+  launch.launch.node_name = node.name;
+  launch.launch.pod_name = argo_pod_name(options.name, node.name, node.template_name);
+  launch.launch.tmpl = tmpl;
+  actions.push_back(std::move(launch));
+  running_pods.emplace(node.id, tmpl);
+  progressed = true;
+  return &node;
+}
+
+void Engine::Impl::finish_pod(const Event& event) {
+  auto pod = running_pods.find(event.node_id);
+  auto it = status.nodes.find(event.node_id);
+  if (pod == running_pods.end() || it == status.nodes.end()) return;  // stale or duplicate report
+  Json tmpl = std::move(pod->second);
+  running_pods.erase(pod);
+  Node& node = it->second;
+  if (!event.host_node_name.empty()) node.host_node_name = event.host_node_name;
+
+  if (!event.error.empty()) {
+    set_phase(node, Phase::kError, event.error);
+    return;
+  }
+
+  Json outputs = Json::object();
+  outputs["result"] = event.result;
+  outputs["exitCode"] = std::to_string(event.exit_code);
+
+  std::string output_error;
+  const Json declared = tmpl.contains("outputs") ? tmpl["outputs"].value("parameters", Json::array()) : Json::array();
+  Json params = Json::array();
+  for (const auto& param : declared) {
+    std::string name = string_field(param, "name");
+    Json out = Json{{"name", name}};
+    const Json value_from = param.value("valueFrom", Json::object());
+    std::string path = string_field(value_from, "path");
+    if (!path.empty()) {
+      auto file = event.files.find(path);
+      if (file != event.files.end()) {
+        out["value"] = trim_one_trailing_newline(file->second);
+      } else if (value_from.contains("default")) {
+        out["value"] = string_field(value_from, "default");
+      } else if (output_error.empty()) {
+        output_error = "open " + path + ": no such file or directory";
+      }
+    } else if (param.contains("value")) {
+      out["value"] = string_field(param, "value");
+    } else if (value_from.contains("default")) {
+      out["value"] = string_field(value_from, "default");
+    }
+    if (param.contains("globalName")) out["globalName"] = param["globalName"];
+    if (out.contains("value")) params.push_back(std::move(out));
+  }
+  if (!params.empty()) outputs["parameters"] = params;
+  node.outputs = outputs;
+
+  if (event.killed && terminating) {
+    set_phase(node, Phase::kFailed, "workflow shutdown with strategy:  Terminate");
+  } else if (event.exit_code != 0) {
+    set_phase(node, Phase::kFailed, "Error (exit code " + std::to_string(event.exit_code) + ")");
+  } else if (!output_error.empty()) {
+    set_phase(node, Phase::kError, output_error);
+  } else {
+    set_phase(node, Phase::kSucceeded);
+    publish_global_outputs(outputs);
+  }
+}
+
+Node* Engine::Impl::execute_suspend(Node& node, const Json& tmpl) {
+  if (node.fulfilled()) return &node;
+  std::string duration_text;
+  const Json& suspend = tmpl["suspend"];
+  if (suspend.is_object() && suspend.contains("duration")) {
+    const Json& d = suspend["duration"];
+    duration_text = d.is_string() ? d.get<std::string>() : d.dump();
+  }
+  if (duration_text.empty()) return &node;  // waits to be resumed
+  auto duration = parse_duration(duration_text);
+  if (!duration) {
+    set_phase(node, Phase::kError, "invalid suspend duration '" + duration_text + "'");
+    return &node;
+  }
+  Time due = node.started_at + *duration;
+  if (now >= due) {
+    set_phase(node, Phase::kSucceeded);
+  } else {
+    timers.insert(due);
+  }
+  return &node;
+}
+
+}  // namespace skiff::engine

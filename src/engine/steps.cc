@@ -1,0 +1,156 @@
+// Steps templates: groups run in order, the steps of a group in parallel.
+#include "engine/internal.h"
+
+namespace skiff::engine {
+
+namespace {
+
+std::string group_name(const std::string& steps_name, size_t i) {
+  return steps_name + "[" + std::to_string(i) + "]";
+}
+
+}  // namespace
+
+Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSet& context) {
+  if (node.fulfilled()) return &node;
+  const std::string node_name = node.name;
+  const std::string node_id = node.id;
+  const Json& groups = tmpl["steps"];
+  expr::Scope scope;
+
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const std::string sg_name = group_name(node_name, i);
+    Node* sg = find_node_by_name(sg_name);
+    if (!sg) sg = &create_node(sg_name, "[" + std::to_string(i) + "]", NodeType::kStepGroup, Phase::kRunning, node_id);
+    if (i == 0) {
+      add_child(node_name, sg_name);
+    } else {
+      // The previous group's outbound nodes lead into this group.
+      Node* prev = find_node_by_name(group_name(node_name, i - 1));
+      if (prev->children.empty()) {
+        add_child(prev->name, sg_name);
+      } else {
+        for (const auto& child : std::vector<std::string>(prev->children)) {
+          for (const auto& out : outbound_nodes(child)) add_child(status.nodes[out].name, sg_name);
+        }
+      }
+    }
+
+    // Execute the group (idempotent once fulfilled).
+    if (!sg->fulfilled()) {
+      const Json& steps = groups[i].is_array() ? groups[i] : Json::array();
+      expr::Scope full = merged_scope(scope);
+      std::vector<std::pair<std::string, Json>> started;  // child name -> step
+      std::string error;  // the first child error makes the whole group errored
+      for (const auto& raw_step : steps) {
+        Json step = raw_step;
+        std::string step_name = string_field(step, "name");
+        std::string child_name = sg_name + "." + step_name;
+        Status st = expr::substitute_json(step, full, expr::Unresolved::kKeep);
+        if (!st) {
+          Node& child = find_node_by_name(child_name)
+                            ? *find_node_by_name(child_name)
+                            : create_node(child_name, step_name, NodeType::kSkipped, Phase::kError, node_id);
+          set_phase(child, Phase::kError, st.message());
+          add_child(sg_name, child_name);
+          if (error.empty()) error = st.message();
+          continue;
+        }
+        if (!find_node_by_name(child_name)) {
+          auto proceed = should_execute(string_field(step, "when"));
+          if (!proceed) {
+            create_node(child_name, step_name, NodeType::kSkipped, Phase::kError, node_id, proceed.status().message());
+            add_child(sg_name, child_name);
+            if (error.empty()) error = proceed.status().message();
+            continue;
+          }
+          if (!*proceed) {
+            create_node(child_name, step_name, NodeType::kSkipped, Phase::kSkipped, node_id,
+                        "when '" + string_field(step, "when") + "' evaluated false");
+            add_child(sg_name, child_name);
+            continue;
+          }
+        }
+        ExecuteRequest request;
+        request.node_name = child_name;
+        request.display_name = step_name;
+        request.boundary_id = node_id;
+        request.holder = &step;
+        request.context = &context;
+        request.arguments = step.value("arguments", Json());
+        Node* child = execute_template(request);
+        if (child) add_child(sg_name, child_name);
+        started.emplace_back(child_name, step);
+      }
+      sg = find_node_by_name(sg_name);
+      if (!error.empty()) {
+        set_phase(*sg, Phase::kError, error);
+      } else {
+        bool all_done = true;
+        for (const auto& child_id : sg->children) all_done = all_done && status.nodes[child_id].fulfilled();
+        if (!all_done) return &status.nodes[node_id];
+        std::string failure;
+        for (const auto& child_id : sg->children) {
+          const Node& child = status.nodes[child_id];
+          if (!is_failed_or_error(child.phase)) continue;
+          bool continues = false;
+          for (const auto& [name, step] : started) {
+            if (name != child.name) continue;
+            const Json on = step.value("continueOn", Json::object());
+            continues = (child.phase == Phase::kFailed && on.value("failed", false)) ||
+                        (child.phase == Phase::kError && on.value("error", false));
+          }
+          if (!continues) {
+            failure = "child '" + child_id + "' failed";
+            break;
+          }
+        }
+        if (failure.empty()) set_phase(*sg, Phase::kSucceeded);
+        else set_phase(*sg, Phase::kFailed, failure);
+      }
+    }
+    if (!sg->fulfilled()) return &status.nodes[node_id];
+    if (is_failed_or_error(sg->phase)) {
+      Node& self = status.nodes[node_id];
+      std::vector<std::string> outbound;
+      for (const auto& child : sg->children) {
+        auto more = outbound_nodes(child);
+        outbound.insert(outbound.end(), more.begin(), more.end());
+      }
+      self.outbound_nodes = outbound;
+      set_phase(self, Phase::kFailed, sg->message);
+      return &self;
+    }
+    // The group's results become visible to the groups after it.
+    for (const auto& step : groups[i]) {
+      std::string step_name = string_field(step, "name");
+      if (Node* child = find_node_by_name(sg_name + "." + step_name)) {
+        add_node_to_scope(scope, "steps." + step_name, *child);
+      }
+    }
+  }
+
+  Node& self = status.nodes[node_id];
+  std::vector<std::string> outbound;
+  if (!groups.empty()) {
+    Node* last = find_node_by_name(group_name(node_name, groups.size() - 1));
+    for (const auto& child : last->children) {
+      auto more = outbound_nodes(child);
+      outbound.insert(outbound.end(), more.begin(), more.end());
+    }
+  }
+  self.outbound_nodes = outbound;
+  auto outputs = outputs_from_scope(tmpl, scope);
+  if (!outputs) {
+    set_phase(self, Phase::kError, outputs.status().message());
+    return &self;
+  }
+  if (!outputs->is_null()) {
+    self.outputs = *outputs;
+    publish_global_outputs(*outputs);
+  }
+  set_phase(self, Phase::kSucceeded);
+  return &self;
+}
+
+}  // namespace skiff::engine
