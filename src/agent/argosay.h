@@ -5,7 +5,11 @@
 
 namespace skiff::agent {
 
-// Returns the process exit status.
+// argv[0] is the program name and the verbs follow; a leading "argosay"
+// argument is skipped, so both `argosay_main(argc, argv)` from `skiff
+// argosay echo hi` and `argosay_main(argc - 1, argv + 1)` work. Writes to
+// the process's stdout/stderr and returns the exit status the image's tool
+// would have (2 for its panics).
 int argosay_main(int argc, char** argv);
 
 }  // namespace skiff::agent

@@ -230,7 +230,15 @@ StepLayout StepLayout::direct(const StepSpec& spec, const StepPaths& paths) {
     layout.entries_.push_back({Kind::kBind, normalize_path(m.container_path), m.host_path});
   }
   layout.dirs_to_create_ = {paths.tmp, paths.work};
-  layout.cwd_ = !spec.working_dir.empty() && is_dir(spec.working_dir) ? spec.working_dir : paths.work;
+  layout.cwd_ = paths.work;
+  if (!spec.working_dir.empty()) {
+    if (is_dir(spec.working_dir)) {
+      layout.cwd_ = spec.working_dir;
+    } else {
+      // A working directory the host lacks is the private one, files and all.
+      layout.entries_.push_back({Kind::kBind, normalize_path(spec.working_dir), paths.work});
+    }
+  }
   return layout;
 }
 

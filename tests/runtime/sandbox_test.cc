@@ -195,6 +195,11 @@ TEST(PathMapping, DirectStepsMapOnlyTmpAndMounts) {
   EXPECT_EQ(layout.to_host("/tmp/other.txt"), "/tmp/other.txt") << "falls back to the literal host path";
   EXPECT_EQ(layout.to_host("/work-area/f"), dir.path() + "/f");
   EXPECT_EQ(layout.cwd(), paths.work);
+
+  spec.working_dir = "/no-such-dir-on-this-host/src";
+  internal::StepLayout with_wd = internal::StepLayout::direct(spec, paths);
+  EXPECT_EQ(with_wd.cwd(), paths.work);
+  EXPECT_EQ(with_wd.to_host("/no-such-dir-on-this-host/src/out.txt"), paths.work + "/out.txt");
 }
 
 }  // namespace
