@@ -132,6 +132,12 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
     return plan;
   }
 
+  if (words[0].empty()) {
+    plan.error = "image \"" + spec.image + "\" runs a tool built into skiff, but the runtime was not told where "
+                 "the skiff executable is";
+    return plan;
+  }
+
   // Resolve the executable now, so that a missing one is a clear error
   // naming it rather than an exit status from inside the sandbox.
   std::string& program = words[0];

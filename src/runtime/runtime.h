@@ -85,7 +85,9 @@ class Runtime {
 };
 
 struct LocalOptions {
-  // Per-run directory: each step gets <root>/<id>/{tmp,work} and its logs.
+  // Per-run directory, owned by the caller: each step gets <root>/<id>/ with
+  // its private tmp, its log (kept after the run) and its other private
+  // files.
   std::string root;
   // The skiff executable, for images whose entrypoint skiff provides itself
   // (argoproj/argosay runs `<self_exe> argosay ...`).

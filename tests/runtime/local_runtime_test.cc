@@ -38,7 +38,7 @@ class LocalRuntimeTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override { runtime_ = make(); }
 
-  std::unique_ptr<Runtime> make(Duration = {}) {
+  std::unique_ptr<Runtime> make() {
     LocalOptions options;
     options.root = root_.path() + "/run";
     options.self_exe = testing_util::self_exe();
@@ -251,6 +251,36 @@ TEST_P(LocalRuntimeTest, ArgosayImageRunsTheBuiltInTool) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, LocalRuntimeTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Sandboxed" : "Direct"; });
+
+}  // namespace
+}  // namespace skiff::runtime
+
+namespace skiff::runtime {
+namespace {
+
+TEST(LocalRuntimeFallback, MissingBubblewrapRunsStepsDirectly) {
+  testing_util::TempDir root;
+  LocalOptions options;
+  options.root = root.path() + "/run";
+  options.bwrap_path = root.path() + "/no-bwrap-here";
+  auto runtime = make_local_runtime(options);
+  Completion c = testing_util::run_step(*runtime, testing_util::shell_step("direct", "echo \"$TMPDIR\""));
+  EXPECT_EQ(c.exit_code, 0);
+  EXPECT_EQ(c.result, options.root + "/direct/tmp") << "TMPDIR is the step's private tmp";
+}
+
+TEST(LocalRuntimeFallback, BuiltInImageWithoutSelfExeIsAClearError) {
+  testing_util::TempDir root;
+  LocalOptions options;
+  options.root = root.path() + "/run";
+  auto runtime = make_local_runtime(options);
+  StepSpec spec;
+  spec.id = "argosay";
+  spec.image = "argoproj/argosay:v2";
+  spec.args = {"echo"};
+  Completion c = testing_util::run_step(*runtime, spec);
+  EXPECT_NE(c.error.find("skiff executable"), std::string::npos) << c.error;
+}
 
 }  // namespace
 }  // namespace skiff::runtime
