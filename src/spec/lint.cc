@@ -126,7 +126,7 @@ void check_entry(Context& ctx, const std::string& field, const Json& arguments, 
   if (name.empty() && ctx.referenced_spec) name = text(*ctx.referenced_spec, field);
   std::string pointer = child(ctx.spec_pointer, field);
   if (name.empty()) {
-    if (field == "entrypoint" && !ctx.template_validation && !ctx.referenced_spec)
+    if (field == "entrypoint" && !ctx.template_validation && !has(*ctx.spec, "workflowTemplateRef"))
       ctx.problems.add(pointer, "spec.entrypoint is required");
     return;
   }
