@@ -98,9 +98,11 @@ struct LocalOptions {
   bool sandbox = true;
   // The bubblewrap binary; empty: /usr/bin/bwrap, else `bwrap` on PATH.
   std::string bwrap_path;
-  // True: a step's processes are killed when the runtime's process dies
-  // (bwrap --die-with-parent; the launching thread must outlive its steps).
-  // False lets steps outlive a crashed controller (a future server mode).
+  // True: a sandboxed step's processes are killed when the runtime's
+  // process dies (bwrap --die-with-parent; the kernel ties this to the
+  // launching thread, which must outlive its steps). False lets steps
+  // outlive a crashed controller (a future server mode). Either way,
+  // destroying the Runtime ends every step it still runs.
   bool steps_die_with_runtime = true;
 };
 
