@@ -59,4 +59,28 @@ Result<Json> evaluate_expression(std::string_view expression, const Scope& scope
 // nested objects ("a.b" = "1" -> {"a": {"b": "1"}}).
 Json expand_scope(const Scope& scope);
 
+// Enhanced depends logic ("A && (B.Failed || C.Skipped)").
+//
+// task_results maps each task name the expression mentions to its outcome:
+//   {"Succeeded": bool, "Failed": bool, "Errored": bool, "Skipped": bool,
+//    "Omitted": bool, "Daemoned": bool, "AnySucceeded": bool, "AllFailed": bool,
+//    "ContinueOnFailed": bool, "ContinueOnError": bool}
+// (missing fields are false). A bare task name means
+// (T.Succeeded || T.Skipped || T.Daemoned), plus T.Errored / T.Failed when the
+// task has continueOn error / failed, as in Argo. Task names may contain '-'.
+// The caller decides readiness (every named task fulfilled) before calling.
+Result<bool> evaluate_depends(std::string_view depends, const Json& task_results);
+
+// The depends expression with bare task names expanded (Argo's form, used in
+// messages), given the same task_results as evaluate_depends.
+std::string expand_depends(std::string_view depends, const Json& task_results);
+
+// The task names a depends expression refers to, in order of first appearance
+// ("A.Succeeded || B" -> {"A", "B"}).
+std::vector<std::string> depends_task_names(std::string_view depends);
+
+// The task names whose results are requested as a group (".AnySucceeded",
+// ".AllFailed"): for these the engine fills in the group fields.
+std::vector<std::string> depends_item_tasks(std::string_view depends);
+
 }  // namespace skiff::expr
