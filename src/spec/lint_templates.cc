@@ -3,6 +3,8 @@
 #include <cctype>
 #include <map>
 
+#include <yaml-cpp/yaml.h>
+
 #include "spec/lint_rules.h"
 
 namespace skiff::spec::lint_internal {
@@ -27,6 +29,28 @@ constexpr const char* kTypeChoices =
 bool is_integer_text(const std::string& s) {
   size_t start = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
   return s.size() > start && s.find_first_not_of("0123456789", start) == std::string::npos;
+}
+
+// Variables are replaced by a plain word first: their values are only known
+// at run time, and an unquoted {{x}} would otherwise read as a YAML mapping.
+bool is_yaml(const std::string& manifest) {
+  std::string plain;
+  size_t pos = 0;
+  while (true) {
+    size_t open = manifest.find("{{", pos);
+    size_t close = open == std::string::npos ? open : manifest.find("}}", open + 2);
+    if (close == std::string::npos) break;
+    plain.append(manifest, pos, open - pos);
+    plain += "placeholder";
+    pos = close + 2;
+  }
+  plain.append(manifest, pos);
+  try {
+    YAML::LoadAll(plain);
+    return true;
+  } catch (const YAML::Exception&) {
+    return false;
+  }
 }
 
 void check_inputs(Context& ctx, const Json& tmpl, const std::string& pointer, Scope& scope) {
@@ -155,7 +179,11 @@ void check_resource(Context& ctx, const Json& tmpl, const std::string& pointer) 
     ctx.problems.add(child(resource_pointer, "action"),
                      "templates." + name + ".resource.action must be one of: get, create, apply, delete, replace, patch");
   if (action == "delete" || action == "get") return;
-  bool manifest = !text(*resource, "manifest").empty();
+  std::string manifest_text = text(*resource, "manifest");
+  bool manifest = !manifest_text.empty();
+  if (manifest && !is_yaml(manifest_text))
+    ctx.problems.add(child(resource_pointer, "manifest"),
+                     "templates." + name + ".resource.manifest must be a valid yaml");
   const Json* manifest_from = member(*resource, "manifestFrom");
   if (!manifest && !manifest_from)
     ctx.problems.add(resource_pointer, "either templates." + name + ".resource.manifest or templates." + name +

@@ -114,6 +114,38 @@ const LintCase kCases[] = {
      "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n  name: t\nspec:\n  templates:\n"
      "  - name: echo\n    container:\n      image: alpine\n      args: [\"{{workflow.parameters.anything}}\"]\n",
      {}},
+    {"ResourceTemplates", workflow(R"(  - name: main
+    steps:
+    - - name: a
+        template: bad-yaml
+    - - name: b
+        template: no-manifest
+    - - name: c
+        template: good
+        arguments:
+          parameters: [{name: n, value: x}]
+  - name: bad-yaml
+    resource:
+      action: create
+      manifest: "kind: [unclosed"
+  - name: no-manifest
+    resource:
+      action: launch
+  - name: good
+    inputs:
+      parameters: [{name: n}]
+    resource:
+      action: apply
+      manifest: |
+        kind: ConfigMap
+        metadata:
+          name: {{inputs.parameters.n}}
+          labels: {{=toJson(workflow.labels)}}
+)"),
+     {{21, "templates.bad-yaml.resource.manifest must be a valid yaml"},
+      {23, "either templates.no-manifest.resource.manifest or templates.no-manifest.resource.manifestFrom must be "
+           "specified"},
+      {24, "templates.no-manifest.resource.action must be one of: get, create, apply, delete, replace, patch"}}},
     {"CronWorkflowSpec",
      "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata:\n  name: nightly\nspec:\n"
      "  schedule: \"0 1 * * *\"\n  concurrencyPolicy: Sometimes\n  workflowSpec:\n    entrypoint: main\n"
