@@ -8,7 +8,7 @@
 namespace skiff::expr::internal {
 namespace {
 
-constexpr size_t kMaxSteps = 5'000'000;
+constexpr size_t kMaxSteps = 1'000'000;
 
 struct LocatedFailure {
   size_t pos;
