@@ -94,8 +94,12 @@ std::string outputs_block(const json& outputs) {
   if (!params.empty()) {
     out += header_line("Output Parameters:", "");
     for (const json& p : params) {
-      const json& value = field(p, "value").is_null() ? field(p, "default") : field(p, "value");
-      if (!value.is_null()) out += header_line("  " + text(p, "name") + ":", scalar_text(value));
+      // Listed once it has a value, a default or a source; shown with the
+      // value, else the default (a bare source shows as empty).
+      const json& value = field(p, "value");
+      const json& fallback = field(p, "default");
+      if (value.is_null() && fallback.is_null() && field(p, "valueFrom").is_null()) continue;
+      out += header_line("  " + text(p, "name") + ":", scalar_text(value.is_null() ? fallback : value));
     }
   }
   const json& artifacts = items(outputs, "artifacts");

@@ -137,6 +137,36 @@ TEST(RenderGet, TemplateRefShowsNameSlashTemplate) {
   EXPECT_NE(text.find("  shared/say  "), std::string::npos) << text;
 }
 
+TEST(RenderGet, HeaderListsConditionsAndWorkflowOutputs) {
+  json wf = load("single_pod.json");
+  wf["status"]["conditions"] = {{{"type", "SpecWarning"}, {"status", "True"}, {"message", "deprecated field"}}};
+  wf["status"]["outputs"] = {
+      {"parameters",
+       {{{"name", "answer"}, {"value", "42"}},
+        {{"name", "fallback"}, {"default", "7"}},
+        {{"name", "unset"}},
+        {{"name", "sourced"}, {"valueFrom", {{"path", "/tmp/x"}}}}}},
+      {"artifacts",
+       {{{"name", "report"}, {"s3", {{"endpoint", "minio:9000"}, {"bucket", "out"}, {"key", "r.tgz"}}}},
+        {{"name", "site"}, {"http", {{"url", "https://example.com/site.tgz"}}}}}}};
+  std::string text = render_get(wf, options_at_five_past());
+  EXPECT_NE(text.find("Conditions:          \n"
+                      "⚠ SpecWarning        deprecated field\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ResourcesDuration:   1s*(1 cpu),5s*(100Mi memory)\n"
+                      "Output Parameters:   \n"
+                      "  answer:            42\n"
+                      "  fallback:          7\n"
+                      "  sourced:           \n"
+                      "Output Artifacts:    \n"
+                      "  report:            https://minio:9000/out/r.tgz\n"
+                      "  site:              https://example.com/site.tgz\n"
+                      "\nSTEP"),
+            std::string::npos)
+      << text;
+}
+
 TEST(RenderName, PrintsNameAndNewline) {
   EXPECT_EQ(render_name(load("single_pod.json")), "hello-world-x7k2p\n");
 }
