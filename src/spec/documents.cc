@@ -93,7 +93,12 @@ Result<std::vector<Object>> decode_text(std::string_view text, const std::string
   auto documents = load_yaml(text, file);
   if (!documents.is_ok()) return documents.status();
   std::vector<Object> objects;
-  detail::Decoder decoder(file);
+  // Without aliases a document cannot hold more values than it has bytes;
+  // allowing a few times that leaves room for honest anchors while an alias
+  // bomb of a few hundred bytes stops after a bounded amount of work.
+  detail::DecodeLimits limits;
+  limits.max_values = std::clamp<size_t>(4 * text.size(), 100'000, limits.max_values);
+  detail::Decoder decoder(file, limits);
   bool strict = mode == Mode::kStrict;
   for (const YAML::Node& document : *documents) {
     if (document.IsNull()) continue;
