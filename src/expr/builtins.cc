@@ -7,26 +7,12 @@
 #include <map>
 
 #include "expr/exprlang.h"
+#include "expr/builtins.h"
 #include "expr/go_format.h"
-#include "expr/values.h"
 
 namespace skiff::expr::internal {
 namespace {
 
-using Builtin = std::function<Json(Args&)>;
-
-std::string trim_chars(const std::string& s, const std::string& chars, bool left, bool right) {
-  size_t b = 0, e = s.size();
-  if (left) {
-    while (b < e && chars.find(s[b]) != std::string::npos) ++b;
-  }
-  if (right) {
-    while (e > b && chars.find(s[e - 1]) != std::string::npos) --e;
-  }
-  return s.substr(b, e - b);
-}
-
-const std::string kWhitespace = " \t\n\r\v\f";
 
 Json to_int(const Json& v) {
   if (is_int(v)) return v;
@@ -107,7 +93,6 @@ std::string indent_json(const std::string& compact) {
   return out;
 }
 
-const std::string kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 Json extreme(const std::string& name, Args& args, bool want_max) {
   if (args.size() == 1 && args[0].is_array()) args = Args(args[0].begin(), args[0].end());
@@ -120,311 +105,175 @@ Json extreme(const std::string& name, Args& args, bool want_max) {
   return best;
 }
 
-const std::map<std::string, Builtin>& builtins() {
-  static const std::map<std::string, Builtin> table = {
-      {"len", [](Args& a) {
-         expect_args("len", a, 1, 1);
-         if (a[0].is_string()) return int_value(static_cast<int64_t>(a[0].get_ref<const std::string&>().size()));
-         if (a[0].is_array() || a[0].is_object()) return int_value(static_cast<int64_t>(a[0].size()));
-         fail("invalid argument for len (type " + go_type_name(a[0]) + ")");
-       }},
-      {"abs", [](Args& a) {
-         expect_args("abs", a, 1, 1);
-         if (is_int(a[0])) return int_value(as_int64(a[0]) < 0 ? -as_int64(a[0]) : as_int64(a[0]));
-         return Json(std::fabs(as_double(a[0])));
-       }},
-      {"ceil", [](Args& a) { expect_args("ceil", a, 1, 1); return Json(std::ceil(as_double(a[0]))); }},
-      {"floor", [](Args& a) { expect_args("floor", a, 1, 1); return Json(std::floor(as_double(a[0]))); }},
-      {"round", [](Args& a) { expect_args("round", a, 1, 1); return Json(std::round(as_double(a[0]))); }},
-      {"int", [](Args& a) { expect_args("int", a, 1, 1); return to_int(a[0]); }},
-      {"float", [](Args& a) { expect_args("float", a, 1, 1); return to_float(a[0]); }},
-      {"string", [](Args& a) { expect_args("string", a, 1, 1); return Json(to_go_string(a[0])); }},
-      {"type", [](Args& a) {
-         expect_args("type", a, 1, 1);
-         static const std::map<Json::value_t, const char*> names = {
-             {Json::value_t::null, "nil"}, {Json::value_t::boolean, "bool"}, {Json::value_t::number_integer, "int"},
-             {Json::value_t::number_unsigned, "int"}, {Json::value_t::number_float, "float"},
-             {Json::value_t::string, "string"}, {Json::value_t::array, "array"}, {Json::value_t::object, "map"}};
-         return Json(names.at(a[0].type()));
-       }},
-      {"trim", [](Args& a) {
-         expect_args("trim", a, 1, 2);
-         return Json(trim_chars(string_arg("trim", a, 0), a.size() > 1 ? string_arg("trim", a, 1) : kWhitespace, true, true));
-       }},
-      {"trimPrefix", [](Args& a) {
-         expect_args("trimPrefix", a, 1, 2);
-         std::string s = string_arg("trimPrefix", a, 0);
-         std::string p = a.size() > 1 ? string_arg("trimPrefix", a, 1) : " ";
-         return Json(s.rfind(p, 0) == 0 ? s.substr(p.size()) : s);
-       }},
-      {"trimSuffix", [](Args& a) {
-         expect_args("trimSuffix", a, 1, 2);
-         std::string s = string_arg("trimSuffix", a, 0);
-         std::string p = a.size() > 1 ? string_arg("trimSuffix", a, 1) : " ";
-         bool ends = s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-         return Json(ends ? s.substr(0, s.size() - p.size()) : s);
-       }},
-      {"upper", [](Args& a) {
-         expect_args("upper", a, 1, 1);
-         std::string s = string_arg("upper", a, 0);
-         for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-         return Json(s);
-       }},
-      {"lower", [](Args& a) {
-         expect_args("lower", a, 1, 1);
-         std::string s = string_arg("lower", a, 0);
-         for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-         return Json(s);
-       }},
-      {"split", [](Args& a) {
-         expect_args("split", a, 2, 3);
-         const std::string& s = string_arg("split", a, 0);
-         const std::string& sep = string_arg("split", a, 1);
-         int64_t limit = a.size() > 2 ? as_int64(a[2]) : -1;
-         Json out = Json::array();
-         if (limit == 0) return out;
-         if (sep.empty()) {
-           for (char c : s) out.push_back(std::string(1, c));
+const BuiltinTable& builtins() {
+  static const BuiltinTable table = [] {
+    BuiltinTable t = {
+        {"len", [](Args& a) {
+           expect_args("len", a, 1, 1);
+           if (a[0].is_string()) return int_value(static_cast<int64_t>(a[0].get_ref<const std::string&>().size()));
+           if (a[0].is_array() || a[0].is_object()) return int_value(static_cast<int64_t>(a[0].size()));
+           fail("invalid argument for len (type " + go_type_name(a[0]) + ")");
+         }},
+        {"abs", [](Args& a) {
+           expect_args("abs", a, 1, 1);
+           if (is_int(a[0])) return int_value(as_int64(a[0]) < 0 ? -as_int64(a[0]) : as_int64(a[0]));
+           return Json(std::fabs(as_double(a[0])));
+         }},
+        {"ceil", [](Args& a) { expect_args("ceil", a, 1, 1); return Json(std::ceil(as_double(a[0]))); }},
+        {"floor", [](Args& a) { expect_args("floor", a, 1, 1); return Json(std::floor(as_double(a[0]))); }},
+        {"round", [](Args& a) { expect_args("round", a, 1, 1); return Json(std::round(as_double(a[0]))); }},
+        {"int", [](Args& a) { expect_args("int", a, 1, 1); return to_int(a[0]); }},
+        {"float", [](Args& a) { expect_args("float", a, 1, 1); return to_float(a[0]); }},
+        {"string", [](Args& a) { expect_args("string", a, 1, 1); return Json(to_go_string(a[0])); }},
+        {"type", [](Args& a) {
+           expect_args("type", a, 1, 1);
+           static const std::map<Json::value_t, const char*> names = {
+               {Json::value_t::null, "nil"}, {Json::value_t::boolean, "bool"}, {Json::value_t::number_integer, "int"},
+               {Json::value_t::number_unsigned, "int"}, {Json::value_t::number_float, "float"},
+               {Json::value_t::string, "string"}, {Json::value_t::array, "array"}, {Json::value_t::object, "map"}};
+           return Json(names.at(a[0].type()));
+         }},
+        {"max", [](Args& a) { return extreme("max", a, true); }},
+        {"min", [](Args& a) { return extreme("min", a, false); }},
+        {"mean", [](Args& a) {
+           expect_args("mean", a, 1, 1);
+           if (!a[0].is_array() || a[0].empty()) return Json(0.0);
+           double total = 0;
+           for (const auto& v : a[0]) total += as_double(v);
+           return Json(total / static_cast<double>(a[0].size()));
+         }},
+        {"median", [](Args& a) {
+           expect_args("median", a, 1, 1);
+           if (!a[0].is_array() || a[0].empty()) return Json(0.0);
+           std::vector<double> v;
+           for (const auto& x : a[0]) v.push_back(as_double(x));
+           std::sort(v.begin(), v.end());
+           size_t n = v.size();
+           return Json(n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+         }},
+        {"toJSON", [](Args& a) { expect_args("toJSON", a, 1, 1); return Json(indent_json(marshal(a[0]))); }},
+        {"fromJSON", [](Args& a) { expect_args("fromJSON", a, 1, 1); return parse_json_text(string_arg("fromJSON", a, 0)); }},
+        {"first", [](Args& a) {
+           expect_args("first", a, 1, 1);
+           return a[0].is_array() && !a[0].empty() ? a[0][0] : Json();
+         }},
+        {"last", [](Args& a) {
+           expect_args("last", a, 1, 1);
+           return a[0].is_array() && !a[0].empty() ? a[0].back() : Json();
+         }},
+        {"get", [](Args& a) {
+           expect_args("get", a, 2, 2);
+           if (a[0].is_object() && a[1].is_string()) return a[0].value(a[1].get<std::string>(), Json());
+           if (a[0].is_array() && a[1].is_number()) {
+             int64_t i = as_int64(a[1]), n = static_cast<int64_t>(a[0].size());
+             if (i < 0) i += n;
+             return i >= 0 && i < n ? a[0][static_cast<size_t>(i)] : Json();
+           }
+           return Json();
+         }},
+        {"keys", [](Args& a) {
+           expect_args("keys", a, 1, 1);
+           Json out = Json::array();
+           if (a[0].is_object()) {
+             for (const auto& [k, v] : a[0].items()) out.push_back(k);
+           }
            return out;
-         }
-         size_t start = 0;
-         while (limit < 0 || static_cast<int64_t>(out.size()) < limit - 1) {
-           size_t at = s.find(sep, start);
-           if (at == std::string::npos) break;
-           out.push_back(s.substr(start, at - start));
-           start = at + sep.size();
-         }
-         out.push_back(s.substr(start));
-         return out;
-       }},
-      {"replace", [](Args& a) {
-         expect_args("replace", a, 3, 3);
-         std::string s = string_arg("replace", a, 0);
-         const std::string& from = string_arg("replace", a, 1);
-         const std::string& to = string_arg("replace", a, 2);
-         if (from.empty()) return Json(s);
-         std::string out;
-         size_t start = 0, at;
-         while ((at = s.find(from, start)) != std::string::npos) {
-           out += s.substr(start, at - start) + to;
-           start = at + from.size();
-           if (out.size() > kMaxStringSize) fail("result too large");
-         }
-         return Json(out + s.substr(start));
-       }},
-      {"repeat", [](Args& a) {
-         expect_args("repeat", a, 2, 2);
-         const std::string& s = string_arg("repeat", a, 0);
-         int64_t n = as_int64(a[1]);
-         if (n < 0) fail("strings: negative Repeat count");
-         if (static_cast<double>(s.size()) * static_cast<double>(n) > static_cast<double>(kMaxStringSize)) fail("result too large");
-         std::string out;
-         for (int64_t i = 0; i < n; ++i) out += s;
-         return Json(out);
-       }},
-      {"join", [](Args& a) {
-         expect_args("join", a, 1, 2);
-         if (!a[0].is_array()) fail("invalid argument for join (type " + go_type_name(a[0]) + ")");
-         std::string sep = a.size() > 1 ? string_arg("join", a, 1) : "";
-         std::string out;
-         for (size_t i = 0; i < a[0].size(); ++i) {
-           if (i) out += sep;
-           out += a[0][i].is_string() ? a[0][i].get<std::string>() : to_go_string(a[0][i]);
-         }
-         return Json(out);
-       }},
-      {"indexOf", [](Args& a) {
-         expect_args("indexOf", a, 2, 2);
-         size_t at = string_arg("indexOf", a, 0).find(string_arg("indexOf", a, 1));
-         return int_value(at == std::string::npos ? -1 : static_cast<int64_t>(at));
-       }},
-      {"lastIndexOf", [](Args& a) {
-         expect_args("lastIndexOf", a, 2, 2);
-         size_t at = string_arg("lastIndexOf", a, 0).rfind(string_arg("lastIndexOf", a, 1));
-         return int_value(at == std::string::npos ? -1 : static_cast<int64_t>(at));
-       }},
-      {"hasPrefix", [](Args& a) {
-         expect_args("hasPrefix", a, 2, 2);
-         return Json(string_arg("hasPrefix", a, 0).rfind(string_arg("hasPrefix", a, 1), 0) == 0);
-       }},
-      {"hasSuffix", [](Args& a) {
-         expect_args("hasSuffix", a, 2, 2);
-         const std::string& s = string_arg("hasSuffix", a, 0);
-         const std::string& p = string_arg("hasSuffix", a, 1);
-         return Json(s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0);
-       }},
-      {"max", [](Args& a) { return extreme("max", a, true); }},
-      {"min", [](Args& a) { return extreme("min", a, false); }},
-      {"mean", [](Args& a) {
-         expect_args("mean", a, 1, 1);
-         if (!a[0].is_array() || a[0].empty()) return Json(0.0);
-         double total = 0;
-         for (const auto& v : a[0]) total += as_double(v);
-         return Json(total / static_cast<double>(a[0].size()));
-       }},
-      {"median", [](Args& a) {
-         expect_args("median", a, 1, 1);
-         if (!a[0].is_array() || a[0].empty()) return Json(0.0);
-         std::vector<double> v;
-         for (const auto& x : a[0]) v.push_back(as_double(x));
-         std::sort(v.begin(), v.end());
-         size_t n = v.size();
-         return Json(n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-       }},
-      {"toJSON", [](Args& a) { expect_args("toJSON", a, 1, 1); return Json(indent_json(marshal(a[0]))); }},
-      {"fromJSON", [](Args& a) { expect_args("fromJSON", a, 1, 1); return parse_json_text(string_arg("fromJSON", a, 0)); }},
-      {"toBase64", [](Args& a) {
-         expect_args("toBase64", a, 1, 1);
-         const std::string& s = string_arg("toBase64", a, 0);
-         std::string out;
-         for (size_t i = 0; i < s.size(); i += 3) {
-           uint32_t n = static_cast<unsigned char>(s[i]) << 16;
-           if (i + 1 < s.size()) n |= static_cast<unsigned char>(s[i + 1]) << 8;
-           if (i + 2 < s.size()) n |= static_cast<unsigned char>(s[i + 2]);
-           out += kBase64[(n >> 18) & 63];
-           out += kBase64[(n >> 12) & 63];
-           out += i + 1 < s.size() ? kBase64[(n >> 6) & 63] : '=';
-           out += i + 2 < s.size() ? kBase64[n & 63] : '=';
-         }
-         return Json(out);
-       }},
-      {"fromBase64", [](Args& a) {
-         expect_args("fromBase64", a, 1, 1);
-         const std::string& s = string_arg("fromBase64", a, 0);
-         std::string out;
-         uint32_t buffer = 0;
-         int bits = 0;
-         for (char c : s) {
-           if (c == '=') break;
-           size_t v = kBase64.find(c);
-           if (v == std::string::npos) fail("illegal base64 data");
-           buffer = (buffer << 6) | static_cast<uint32_t>(v);
-           bits += 6;
-           if (bits >= 8) {
-             bits -= 8;
-             out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+         }},
+        {"values", [](Args& a) {
+           expect_args("values", a, 1, 1);
+           Json out = Json::array();
+           if (a[0].is_object()) {
+             for (const auto& v : a[0]) out.push_back(v);
            }
-         }
-         return Json(out);
-       }},
-      {"first", [](Args& a) {
-         expect_args("first", a, 1, 1);
-         return a[0].is_array() && !a[0].empty() ? a[0][0] : Json();
-       }},
-      {"last", [](Args& a) {
-         expect_args("last", a, 1, 1);
-         return a[0].is_array() && !a[0].empty() ? a[0].back() : Json();
-       }},
-      {"get", [](Args& a) {
-         expect_args("get", a, 2, 2);
-         if (a[0].is_object() && a[1].is_string()) return a[0].value(a[1].get<std::string>(), Json());
-         if (a[0].is_array() && a[1].is_number()) {
-           int64_t i = as_int64(a[1]), n = static_cast<int64_t>(a[0].size());
-           if (i < 0) i += n;
-           return i >= 0 && i < n ? a[0][static_cast<size_t>(i)] : Json();
-         }
-         return Json();
-       }},
-      {"keys", [](Args& a) {
-         expect_args("keys", a, 1, 1);
-         Json out = Json::array();
-         if (a[0].is_object()) {
-           for (const auto& [k, v] : a[0].items()) out.push_back(k);
-         }
-         return out;
-       }},
-      {"values", [](Args& a) {
-         expect_args("values", a, 1, 1);
-         Json out = Json::array();
-         if (a[0].is_object()) {
-           for (const auto& v : a[0]) out.push_back(v);
-         }
-         return out;
-       }},
-      {"toPairs", [](Args& a) {
-         expect_args("toPairs", a, 1, 1);
-         Json out = Json::array();
-         if (a[0].is_object()) {
-           for (const auto& [k, v] : a[0].items()) out.push_back(Json::array({k, v}));
-         }
-         return out;
-       }},
-      {"fromPairs", [](Args& a) {
-         expect_args("fromPairs", a, 1, 1);
-         Json out = Json::object();
-         if (a[0].is_array()) {
-           for (const auto& pair : a[0]) {
-             if (pair.is_array() && pair.size() == 2) out[pair[0].is_string() ? pair[0].get<std::string>() : to_go_string(pair[0])] = pair[1];
+           return out;
+         }},
+        {"toPairs", [](Args& a) {
+           expect_args("toPairs", a, 1, 1);
+           Json out = Json::array();
+           if (a[0].is_object()) {
+             for (const auto& [k, v] : a[0].items()) out.push_back(Json::array({k, v}));
            }
-         }
-         return out;
-       }},
-      {"concat", [](Args& a) {
-         Json out = Json::array();
-         for (const auto& arr : a) {
-           if (!arr.is_array()) fail("cannot concat " + go_type_name(arr));
-           check_size(out.size() + arr.size());
-           for (const auto& v : arr) out.push_back(v);
-         }
-         return out;
-       }},
-      {"flatten", [](Args& a) {
-         expect_args("flatten", a, 1, 1);
-         Json out = Json::array();
-         std::function<void(const Json&, int)> walk = [&](const Json& v, int depth) {
-           if (depth > 100) fail("flatten: nesting too deep");
-           if (!v.is_array()) {
-             check_size(out.size() + 1);
-             out.push_back(v);
-             return;
+           return out;
+         }},
+        {"fromPairs", [](Args& a) {
+           expect_args("fromPairs", a, 1, 1);
+           Json out = Json::object();
+           if (a[0].is_array()) {
+             for (const auto& pair : a[0]) {
+               if (pair.is_array() && pair.size() == 2) out[pair[0].is_string() ? pair[0].get<std::string>() : to_go_string(pair[0])] = pair[1];
+             }
            }
-           for (const auto& item : v) walk(item, depth + 1);
-         };
-         walk(a[0], 0);
-         return out;
-       }},
-      {"uniq", [](Args& a) {
-         expect_args("uniq", a, 1, 1);
-         Json out = Json::array();
-         if (!a[0].is_array()) return out;
-         for (const auto& v : a[0]) {
-           bool seen = false;
-           for (const auto& o : out) seen = seen || values_equal(o, v);
-           if (!seen) out.push_back(v);
-         }
-         return out;
-       }},
-      {"reverse", [](Args& a) {
-         expect_args("reverse", a, 1, 1);
-         Json out = a[0].is_array() ? a[0] : Json::array();
-         std::reverse(out.begin(), out.end());
-         return out;
-       }},
-      {"sort", [](Args& a) {
-         expect_args("sort", a, 1, 2);
-         if (!a[0].is_array()) fail("sort: invalid argument (type " + go_type_name(a[0]) + ")");
-         Json out = a[0];
-         bool desc = a.size() > 1 && a[1] == "desc";
-         std::vector<Json> items(out.begin(), out.end());
-         std::stable_sort(items.begin(), items.end(), [&](const Json& x, const Json& y) {
-           if (x.is_number() && y.is_number()) return desc ? as_double(x) > as_double(y) : as_double(x) < as_double(y);
-           if (x.is_string() && y.is_string()) return desc ? x.get<std::string>() > y.get<std::string>() : x.get<std::string>() < y.get<std::string>();
-           fail("sort: mixed types " + go_type_name(x) + " and " + go_type_name(y));
-         });
-         return Json(items);
-       }},
-      {"take", [](Args& a) {
-         expect_args("take", a, 2, 2);
-         if (!a[0].is_array()) return Json::array();
-         int64_t n = std::max<int64_t>(0, std::min<int64_t>(as_int64(a[1]), static_cast<int64_t>(a[0].size())));
-         return Json(a[0].begin(), a[0].begin() + n);
-       }},
-      {"bitand", [](Args& a) { expect_args("bitand", a, 2, 2); return int_value(as_int64(a[0]) & as_int64(a[1])); }},
-      {"bitor", [](Args& a) { expect_args("bitor", a, 2, 2); return int_value(as_int64(a[0]) | as_int64(a[1])); }},
-      {"bitxor", [](Args& a) { expect_args("bitxor", a, 2, 2); return int_value(as_int64(a[0]) ^ as_int64(a[1])); }},
-      {"bitnand", [](Args& a) { expect_args("bitnand", a, 2, 2); return int_value(as_int64(a[0]) & ~as_int64(a[1])); }},
-      {"bitnot", [](Args& a) { expect_args("bitnot", a, 1, 1); return int_value(~as_int64(a[0])); }},
-  };
+           return out;
+         }},
+        {"concat", [](Args& a) {
+           Json out = Json::array();
+           for (const auto& arr : a) {
+             if (!arr.is_array()) fail("cannot concat " + go_type_name(arr));
+             check_size(out.size() + arr.size());
+             for (const auto& v : arr) out.push_back(v);
+           }
+           return out;
+         }},
+        {"flatten", [](Args& a) {
+           expect_args("flatten", a, 1, 1);
+           Json out = Json::array();
+           std::function<void(const Json&, int)> walk = [&](const Json& v, int depth) {
+             if (depth > 100) fail("flatten: nesting too deep");
+             if (!v.is_array()) {
+               check_size(out.size() + 1);
+               out.push_back(v);
+               return;
+             }
+             for (const auto& item : v) walk(item, depth + 1);
+           };
+           walk(a[0], 0);
+           return out;
+         }},
+        {"uniq", [](Args& a) {
+           expect_args("uniq", a, 1, 1);
+           Json out = Json::array();
+           if (!a[0].is_array()) return out;
+           for (const auto& v : a[0]) {
+             bool seen = false;
+             for (const auto& o : out) seen = seen || values_equal(o, v);
+             if (!seen) out.push_back(v);
+           }
+           return out;
+         }},
+        {"reverse", [](Args& a) {
+           expect_args("reverse", a, 1, 1);
+           Json out = a[0].is_array() ? a[0] : Json::array();
+           std::reverse(out.begin(), out.end());
+           return out;
+         }},
+        {"sort", [](Args& a) {
+           expect_args("sort", a, 1, 2);
+           if (!a[0].is_array()) fail("sort: invalid argument (type " + go_type_name(a[0]) + ")");
+           Json out = a[0];
+           bool desc = a.size() > 1 && a[1] == "desc";
+           std::vector<Json> items(out.begin(), out.end());
+           std::stable_sort(items.begin(), items.end(), [&](const Json& x, const Json& y) {
+             if (x.is_number() && y.is_number()) return desc ? as_double(x) > as_double(y) : as_double(x) < as_double(y);
+             if (x.is_string() && y.is_string()) return desc ? x.get<std::string>() > y.get<std::string>() : x.get<std::string>() < y.get<std::string>();
+             fail("sort: mixed types " + go_type_name(x) + " and " + go_type_name(y));
+           });
+           return Json(items);
+         }},
+        {"take", [](Args& a) {
+           expect_args("take", a, 2, 2);
+           if (!a[0].is_array()) return Json::array();
+           int64_t n = std::max<int64_t>(0, std::min<int64_t>(as_int64(a[1]), static_cast<int64_t>(a[0].size())));
+           return Json(a[0].begin(), a[0].begin() + n);
+         }},
+        {"bitand", [](Args& a) { expect_args("bitand", a, 2, 2); return int_value(as_int64(a[0]) & as_int64(a[1])); }},
+        {"bitor", [](Args& a) { expect_args("bitor", a, 2, 2); return int_value(as_int64(a[0]) | as_int64(a[1])); }},
+        {"bitxor", [](Args& a) { expect_args("bitxor", a, 2, 2); return int_value(as_int64(a[0]) ^ as_int64(a[1])); }},
+        {"bitnand", [](Args& a) { expect_args("bitnand", a, 2, 2); return int_value(as_int64(a[0]) & ~as_int64(a[1])); }},
+        {"bitnot", [](Args& a) { expect_args("bitnot", a, 1, 1); return int_value(~as_int64(a[0])); }},
+    };
+    add_string_builtins(t);
+    return t;
+  }();
   return table;
 }
 

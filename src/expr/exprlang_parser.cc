@@ -421,32 +421,6 @@ class Parser {
   int nesting_ = 0;
 };
 
-void collect_paths(const Node& n, std::vector<std::string>* out) {
-  auto add = [&](std::string path) {
-    for (const auto& existing : *out) {
-      if (existing == path) return;
-    }
-    out->push_back(std::move(path));
-  };
-  if (n.kind == NodeKind::kIdentifier) add(n.name);
-  if (n.kind == NodeKind::kMember) {
-    std::string path;
-    const Node* at = &n;
-    bool plain = true;
-    while (at->kind == NodeKind::kMember) {
-      const Node& property = *at->children[1];
-      if (property.kind != NodeKind::kLiteral || !property.value.is_string()) {
-        plain = false;
-        break;
-      }
-      path = "." + property.value.get<std::string>() + path;
-      at = at->children[0].get();
-    }
-    if (plain && at->kind == NodeKind::kIdentifier) add(at->name + path);
-  }
-  for (const auto& child : n.children) collect_paths(*child, out);
-}
-
 }  // namespace
 
 Result<NodePtr> parse_expression(std::string_view source) {
@@ -457,12 +431,6 @@ Result<NodePtr> parse_expression(std::string_view source) {
   } catch (const ParseError& e) {
     return invalid_argument(located_error(source, e.pos, e.message));
   }
-}
-
-std::vector<std::string> referenced_paths(const Node& root) {
-  std::vector<std::string> out;
-  collect_paths(root, &out);
-  return out;
 }
 
 }  // namespace skiff::expr::internal

@@ -34,6 +34,14 @@ std::string to_go_string(const Json& v);
 // Fails when a collection or string would grow past the configured caps.
 void check_size(size_t size);
 
+// Operators shared by the evaluator and the function libraries.
+int64_t wrap_add(int64_t a, int64_t b);
+int64_t wrap_sub(int64_t a, int64_t b);
+int64_t wrap_mul(int64_t a, int64_t b);
+std::string type_pair(const Json& a, const char* op, const Json& b);  // "invalid operation: int + string"
+Json arithmetic(const std::string& op, const Json& a, const Json& b);  // + - * / % ** ^
+int compare(const std::string& op, const Json& a, const Json& b);      // <0, 0, >0 or failure
+
 using Args = std::vector<Json>;
 void expect_args(const std::string& name, const Args& args, size_t min, size_t max);
 const std::string& string_arg(const std::string& name, const Args& args, size_t i);

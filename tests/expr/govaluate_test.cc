@@ -74,7 +74,26 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"1 << 2 == 4", true},
         Case{"hello_world == hello_world", true},
         Case{"\"hello world\" == 'hello world'", true},
-        Case{"'a\\'b' == 'a\\'b'", true}));
+        Case{"'a\\'b' == 'a\\'b'", true},
+        // Shapes of Argo's example conditions after substitution.
+        Case{"true == true", true},
+        Case{"false == true", false},
+        Case{"false", false},
+        Case{"4 != 1 && 4 != 2", true},
+        Case{"2 != 1 && 2 != 2", false},
+        Case{"even == even", true},
+        Case{"odd == even", false},
+        Case{"Succeeded == Succeeded", true},
+        Case{"Failed == Failed", true},
+        Case{"Error != Succeeded", true},
+        Case{"heads =~ hea", true},
+        Case{"tails =~ hea", false},
+        Case{"3 < 10", true},
+        Case{"10 < 10", false},
+        Case{"YES == YES", true},
+        Case{"NO == YES", false},
+        Case{"9 < 10.5", true},
+        Case{"1.5 == 1.50", true}));
 
 struct ErrorCase {
   const char* expression;
