@@ -124,8 +124,36 @@ class Evaluator {
     fail("cannot fetch " + to_go_string(key) + " from " + go_type_name(from));
   }
 
+  // Resolves "a.b['c']" chains to a value inside the environment without
+  // copying it; nullptr when the chain needs full evaluation.
+  const Json* env_reference(const Node& n) {
+    if (n.kind == NodeKind::kIdentifier) {
+      for (const auto& variable : variables_) {
+        if (variable.first == n.name) return nullptr;
+      }
+      if (!env_.is_object()) return nullptr;
+      auto it = env_.find(n.name);
+      return it == env_.end() ? nullptr : &*it;
+    }
+    if (n.kind != NodeKind::kMember || n.children[1]->kind != NodeKind::kLiteral || !n.children[1]->value.is_string()) {
+      return nullptr;
+    }
+    const Json* subject = env_reference(*n.children[0]);
+    if (subject == nullptr || !subject->is_object()) return nullptr;
+    auto it = subject->find(n.children[1]->value.get<std::string>());
+    return it == subject->end() ? nullptr : &*it;
+  }
+
   Json member(const Node& n) {
-    Json subject = eval(*n.children[0]);
+    if (const Json* direct = env_reference(n)) return *direct;
+    const Json* referenced = env_reference(*n.children[0]);
+    Json subject = referenced ? Json() : eval(*n.children[0]);
+    if (referenced) {
+      // The subject stays in place; only the fetched value is copied.
+      if (referenced->is_null() && optional_in_chain(n)) return Json();
+      Json key = eval(*n.children[1]);
+      return fetch(*referenced, key);
+    }
     if (subject.is_null() && optional_in_chain(n)) return Json();
     Json key = eval(*n.children[1]);
     return fetch(subject, key);
