@@ -167,6 +167,46 @@ TEST(RenderGet, HeaderListsConditionsAndWorkflowOutputs) {
       << text;
 }
 
+// withItems expansions that start together are ordered by their index, not
+// alphabetically ("sleep(10:ten)" after "sleep(9:nine)"); the TaskGroup that
+// holds them is not drawn, its members hang off the DAG.
+TEST(RenderGet, ExpandedItemsOrderByIndexUnderTheirDag) {
+  const std::string wf_name = "items-f7k2q";
+  const char* words[] = {"zero", "one", "two", "three", "four", "five", "six",
+                         "seven", "eight", "nine", "ten", "eleven"};
+  json nodes = json::object();
+  json group_children = json::array();
+  nodes[wf_name] = {{"id", wf_name},          {"name", wf_name},   {"displayName", wf_name},
+                    {"type", "DAG"},          {"phase", "Running"}, {"templateName", "main"},
+                    {"startedAt", "2024-03-01T10:00:00Z"}};
+  nodes["items-f7k2q-group"] = {{"id", "items-f7k2q-group"}, {"name", wf_name + ".sleep"},
+                                {"displayName", "sleep"},     {"type", "TaskGroup"},
+                                {"phase", "Running"},         {"boundaryID", wf_name},
+                                {"startedAt", "2024-03-01T10:00:00Z"}};
+  for (int i = 11; i >= 0; --i) {  // reverse order: the output must not depend on it
+    std::string display = "sleep(" + std::to_string(i) + ":" + words[i] + ")";
+    std::string id = "items-f7k2q-" + std::to_string(100 + i);
+    nodes[id] = {{"id", id},           {"name", wf_name + "." + display}, {"displayName", display},
+                 {"type", "Pod"},      {"phase", "Running"},             {"templateName", "sleep"},
+                 {"boundaryID", wf_name}, {"startedAt", "2024-03-01T10:00:01Z"}};
+    group_children.push_back(id);
+  }
+  nodes["items-f7k2q-group"]["children"] = group_children;
+  json wf = {{"metadata", {{"name", wf_name}}}, {"status", {{"phase", "Running"}, {"nodes", nodes}}}};
+
+  std::string text = render_get(wf, options_at_five_past());
+  size_t last = 0;
+  for (int i = 0; i < 12; ++i) {
+    std::string display = "sleep(" + std::to_string(i) + ":" + words[i] + ")";
+    size_t at = text.find("─● " + display + " ");
+    ASSERT_NE(at, std::string::npos) << display << "\n" << text;
+    EXPECT_GT(at, last) << display << "\n" << text;
+    last = at;
+  }
+  EXPECT_NE(text.find(" └─● sleep(11:eleven) "), std::string::npos) << text;
+  EXPECT_EQ(text.find("● sleep "), std::string::npos) << "the TaskGroup row is hidden\n" << text;
+}
+
 TEST(RenderName, PrintsNameAndNewline) {
   EXPECT_EQ(render_name(load("single_pod.json")), "hello-world-x7k2p\n");
 }
