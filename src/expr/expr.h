@@ -6,8 +6,11 @@
 //  - govaluate conditions for `when`, evaluated after substitution;
 //  - expr-lang expressions for `depends`, retry `expression`, hooks, ...
 //
-// Pure functions: no I/O, no clock (sprig's `now` aside, which takes its
-// time from the scope when the caller wants determinism), no global state.
+// Pure functions: no I/O, no clock, no global state. (expr-lang's now() and
+// sprig's clock-reading functions are not offered; sprig.date formats the
+// time it is given.) Hostile input is bounded: nesting deeper than 200,
+// collections over 100,000 elements, strings over 16 MiB and evaluations over
+// a million steps are errors, never crashes.
 #pragma once
 
 #include <string>
@@ -33,8 +36,18 @@ enum class Unresolved {
   kError,  // an unknown tag is an error: "failed to resolve {{x}}"
 };
 
-// Replaces every tag in text. Expression tags see the scope expanded into
-// nested maps ("inputs.parameters.x" -> inputs.parameters.x).
+// Replaces every tag in text, as Argo's util/template does on plain text:
+//  - a tag runs from "{{" to the next "}}"; an unclosed "{{" is an error in
+//    both modes (`cannot find end tag="}}" ...`);
+//  - simple tags are looked up with surrounding whitespace trimmed; unknown
+//    ones are kept verbatim (kKeep) or fail with "failed to resolve {{x}}";
+//  - `{{=expr}}` sees the scope expanded into nested maps plus Argo's
+//    functions (asInt, asFloat, jsonpath, toJson, sprig.*). A string result is
+//    inserted as is, anything else as Go's JSON encoding ("3", "[1,2]",
+//    "{\"a\":1}"). While the expression names something not in scope the tag
+//    is kept if evaluation fails or yields nil (kKeep), or fails with
+//    "failed to evaluate expression: x is missing" (kError). Syntax errors
+//    fail in both modes.
 Result<std::string> substitute(std::string_view text, const Scope& scope,
                                Unresolved mode = Unresolved::kKeep);
 
@@ -47,10 +60,16 @@ Status substitute_json(Json& value, const Scope& scope, Unresolved mode = Unreso
 std::vector<std::string> simple_tags(std::string_view text);
 
 // govaluate, as Argo uses it for `when` after substitution: bare words are
-// strings, numbers are numbers. Errors show the expression and the position.
+// strings (Argo turns govaluate variables into string literals, so
+// `heads == heads` is true), numbers are float64, quoted ISO dates are times.
+// Error texts are Argo's: "Invalid 'when' expression '...': ...",
+// "Failed to evaluate 'when' condition '...': ...",
+// "Expected boolean evaluation for '...'. Got ...".
 Result<bool> evaluate_condition(std::string_view expression);
 
-// expr-lang evaluation against an environment object.
+// expr-lang evaluation against an environment object. Integers stay int64
+// and floats float64 as in expr-lang ("/" always gives a float). Errors carry
+// expr-lang's position form: "message (line:column)\n | source\n | ..^".
 Result<Json> evaluate_expression(std::string_view expression, const Json& env);
 // The same with the scope expanded into nested maps, plus Argo's functions.
 Result<Json> evaluate_expression(std::string_view expression, const Scope& scope);

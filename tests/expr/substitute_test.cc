@@ -77,7 +77,18 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"{{=inputs.parameters.missing}}", "{{=inputs.parameters.missing}}"},
         Case{"{{=asInt(retries) + 1}}", "{{=asInt(retries) + 1}}"},
         Case{"x {{=workflow.status == 'Succeeded' ? 'ok' : 'bad'}} y", "x {{=workflow.status == 'Succeeded' ? 'ok' : 'bad'}} y"},
-        Case{"{{=nothing ?? 'default'}}", "default"}));
+        Case{"{{=nothing ?? 'default'}}", "default"},
+        // Shapes from Argo's expression-tag documentation.
+        Case{"{{=sprig.trim(inputs.parameters['message'])}}", "hello world"},
+        Case{"{{=filter([1, 3], {# > 1})}}", "[3]"},
+        Case{"{{=map([1, 2], {# * 2})}}", "[2,4]"},
+        Case{"{{=steps['flip-coin'].outputs.result == 'heads'}}", "true"},
+        Case{"{{=sprig.upper(item)}}", "BLUE"},
+        Case{"{{=toJson(filter([{'n': 1}, {'n': 5}], {#.n > 2}))}}", "[{\"n\":5}]"},
+        Case{"{{=10 / 5}}", "2"},
+        Case{"{{=0.1 + 0.2}}", "0.30000000000000004"},
+        Case{"{{=1e-7}}", "1e-7"},
+        Case{"{{=true}}", "true"}));
 
 struct ErrorCase {
   const char* text;
