@@ -13,11 +13,6 @@ using schema::TypeDef;
 
 namespace {
 
-bool is_merge_key(const YAML::Node& key) {
-  if (!key.IsScalar() || key.Scalar() != "<<") return false;
-  return key.Tag() == "?" || key.Tag() == "tag:yaml.org,2002:merge";
-}
-
 // A value for an element the document wrote as null (`- ` or `key:` in a
 // list or map), matching the zero value Go would decode.
 Json zero_value(const FieldType* type) {
@@ -31,42 +26,39 @@ Json zero_value(const FieldType* type) {
   }
 }
 
-std::string describe(const YAML::Node& node) {
-  if (node.IsMap()) return "object";
-  if (node.IsSequence()) return "array";
-  if (node.IsNull()) return "null";
-  std::string text = node.Scalar();
+std::string describe(const YamlNode& node) {
+  if (node.is_map()) return "object";
+  if (node.is_sequence()) return "array";
+  if (node.is_null()) return "null";
+  std::string text = node.text;
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   Json quoted = text;
-  return (is_quoted(node) ? "string " : "value ") + quoted.dump();
+  return (node.quoted ? "string " : "value ") + quoted.dump();
 }
 
 }  // namespace
 
-Json Decoder::decode(const YAML::Node& document, const TypeDef* root, SourceMap* positions) {
+Json Decoder::decode(const YamlNode& document, const TypeDef* root, SourceMap* positions) {
   positions_ = positions;
   pointer_.clear();
   FieldType root_type{Kind::kObject, root, nullptr};
   return convert(document, &root_type, 0);
 }
 
-void Decoder::add_error(const YAML::Node& node, std::string_view pointer, const std::string& message) {
+void Decoder::add_error(const YamlNode& node, std::string_view pointer, const std::string& message) {
   if (errors_.size() > limits_.max_errors) return;
   if (errors_.size() == limits_.max_errors) {
     errors_.push_back(file_ + ": too many errors, stopped after " + std::to_string(limits_.max_errors));
     return;
   }
-  Location where{file_, 0, 0};
-  YAML::Mark mark = node.Mark();
-  if (!mark.is_null()) where = Location{file_, mark.line + 1, mark.column + 1};
+  Location where{file_, node.line, node.column};
   std::string path = field_path(pointer);
   errors_.push_back(where.to_string() + ": " + (path.empty() ? "" : path + ": ") + message);
 }
 
-void Decoder::record(const YAML::Node& node) {
+void Decoder::record(const YamlNode& node) {
   if (!positions_) return;
-  YAML::Mark mark = node.Mark();
-  if (!mark.is_null()) positions_->add(pointer_, mark.line + 1, mark.column + 1);
+  if (node.line > 0) positions_->add(pointer_, node.line, node.column);
 }
 
 void Decoder::push_key(std::string_view key) {
@@ -79,7 +71,7 @@ void Decoder::push_key(std::string_view key) {
 }
 
 // Counts one more value; false (with one error) once the limit is reached.
-bool Decoder::count_value(const YAML::Node& node) {
+bool Decoder::count_value(const YamlNode& node) {
   if (exhausted_) return false;
   if (++values_ > limits_.max_values) {
     exhausted_ = true;
@@ -91,12 +83,12 @@ bool Decoder::count_value(const YAML::Node& node) {
   return true;
 }
 
-void Decoder::type_error(const YAML::Node& node, Kind expected) {
+void Decoder::type_error(const YamlNode& node, Kind expected) {
   add_error(node, pointer_,
             "cannot unmarshal " + describe(node) + " into " + schema::kind_name(expected));
 }
 
-Json Decoder::convert(const YAML::Node& node, const FieldType* type, int depth) {
+Json Decoder::convert(const YamlNode& node, const FieldType* type, int depth) {
   if (!count_value(node)) return nullptr;
   if (depth > limits_.max_depth) {
     exhausted_ = true;
@@ -106,42 +98,42 @@ Json Decoder::convert(const YAML::Node& node, const FieldType* type, int depth) 
   record(node);
   switch (type->kind) {
     case Kind::kObject:
-      if (!node.IsMap()) break;
+      if (!node.is_map()) break;
       return convert_object(node, type->object, depth + 1);
     case Kind::kMap:
-      if (!node.IsMap()) break;
+      if (!node.is_map()) break;
       return convert_map(node, type->element, depth + 1);
     case Kind::kArray:
-      if (!node.IsSequence()) break;
+      if (!node.is_sequence()) break;
       return convert_array(node, type->element, depth + 1);
     case Kind::kAny:
       return convert_untyped(node, depth + 1);
     default:
-      if (!node.IsScalar()) break;
+      if (!node.is_scalar()) break;
       return convert_scalar(node, type->kind);
   }
   type_error(node, type->kind);
   return nullptr;
 }
 
-Json Decoder::convert_object(const YAML::Node& node, const TypeDef* type, int depth) {
+Json Decoder::convert_object(const YamlNode& node, const TypeDef* type, int depth) {
   Json out = Json::object();
   size_t mark = pointer_.size();
   for (const Entry& e : entries(node, depth)) {
-    const std::string& name = e.key.Scalar();
+    const std::string& name = e.key->text;
     push_key(name);
     // A value is located at its key: for a block value that is the line a
     // reader looks for ("spec:"), not the line below it.
-    record(e.key);
+    record(*e.key);
     if (const FieldType* field = type->field(name)) {
       // Go leaves a field written as null at its zero value, which is then
       // omitted; do the same rather than store null in a typed field.
-      if (!e.value.IsNull() || field->kind == Kind::kAny) {
-        Json value = convert(e.value, field, depth);
+      if (!e.value->is_null() || field->kind == Kind::kAny) {
+        Json value = convert(*e.value, field, depth);
         if (!value.is_null() || field->kind == Kind::kAny) out[name] = std::move(value);
       }
     } else {
-      add_error(e.key, pointer_, "unknown field \"" + name + "\"");
+      add_error(*e.key, pointer_, "unknown field \"" + name + "\"");
     }
     pointer_.resize(mark);
     if (exhausted_) break;
@@ -149,17 +141,17 @@ Json Decoder::convert_object(const YAML::Node& node, const TypeDef* type, int de
   return out;
 }
 
-Json Decoder::convert_map(const YAML::Node& node, const FieldType* element, int depth) {
+Json Decoder::convert_map(const YamlNode& node, const FieldType* element, int depth) {
   Json out = Json::object();
   size_t mark = pointer_.size();
   for (const Entry& e : entries(node, depth)) {
-    const std::string& name = e.key.Scalar();
+    const std::string& name = e.key->text;
     push_key(name);
-    record(e.key);
-    if (e.value.IsNull() && element->kind != Kind::kAny) {
+    record(*e.key);
+    if (e.value->is_null() && element->kind != Kind::kAny) {
       out[name] = zero_value(element);
     } else {
-      out[name] = convert(e.value, element, depth);
+      out[name] = convert(*e.value, element, depth);
     }
     pointer_.resize(mark);
     if (exhausted_) break;
@@ -167,17 +159,17 @@ Json Decoder::convert_map(const YAML::Node& node, const FieldType* element, int 
   return out;
 }
 
-Json Decoder::convert_array(const YAML::Node& node, const FieldType* element, int depth) {
+Json Decoder::convert_array(const YamlNode& node, const FieldType* element, int depth) {
   Json out = Json::array();
   size_t mark = pointer_.size();
   size_t index = 0;
-  for (const YAML::Node& item : node) {
+  for (const YamlNode* item : node.children) {
     push_key(std::to_string(index++));
-    if (item.IsNull() && element->kind != Kind::kAny) {
-      record(item);
+    if (item->is_null() && element->kind != Kind::kAny) {
+      record(*item);
       out.push_back(zero_value(element));
     } else {
-      out.push_back(convert(item, element, depth));
+      out.push_back(convert(*item, element, depth));
     }
     pointer_.resize(mark);
     if (exhausted_) break;
@@ -185,9 +177,9 @@ Json Decoder::convert_array(const YAML::Node& node, const FieldType* element, in
   return out;
 }
 
-Json Decoder::convert_scalar(const YAML::Node& node, Kind kind) {
-  const std::string& text = node.Scalar();
-  bool quoted = is_quoted(node);
+Json Decoder::convert_scalar(const YamlNode& node, Kind kind) {
+  const std::string& text = node.text;
+  bool quoted = node.quoted;
   switch (kind) {
     case Kind::kString:
     case Kind::kAnyString:
@@ -226,18 +218,17 @@ Json Decoder::convert_scalar(const YAML::Node& node, Kind kind) {
   return nullptr;
 }
 
-Json Decoder::convert_untyped(const YAML::Node& node, int depth) {
-  if (node.IsMap()) {
+Json Decoder::convert_untyped(const YamlNode& node, int depth) {
+  if (node.is_map()) {
     static const FieldType any{Kind::kAny, nullptr, nullptr};
     return convert_map(node, &any, depth);
   }
-  if (node.IsSequence()) {
+  if (node.is_sequence()) {
     static const FieldType any{Kind::kAny, nullptr, nullptr};
     return convert_array(node, &any, depth);
   }
-  if (!node.IsScalar()) return nullptr;
-  const std::string& text = node.Scalar();
-  if (is_quoted(node)) return text;
+  const std::string& text = node.text;
+  if (node.quoted) return text;
   bool b;
   long long i;
   double d;
@@ -248,67 +239,67 @@ Json Decoder::convert_untyped(const YAML::Node& node, int depth) {
   return text;
 }
 
-std::vector<Decoder::Entry> Decoder::entries(const YAML::Node& map, int depth) {
+std::vector<Decoder::Entry> Decoder::entries(const YamlNode& map, int depth) {
   std::vector<Entry> out;
-  out.reserve(map.size());
+  out.reserve(map.children.size() / 2);
   // Go's YAML reader (outside strict mode, which `argo submit` uses) lets a
   // repeated key replace the earlier value; published examples rely on it.
-  std::unordered_map<std::string, size_t> index;
+  std::unordered_map<std::string_view, size_t> index;
   bool has_merge = false;
-  // Copies, not references: yaml-cpp's iterators hand out temporaries.
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    YAML::Node key = it->first;
-    if (is_merge_key(key)) {
+  for (size_t i = 0; i + 1 < map.children.size(); i += 2) {
+    const YamlNode* key = map.children[i];
+    const YamlNode* value = map.children[i + 1];
+    if (key->merge_key) {
       has_merge = true;
       continue;
     }
-    if (!key.IsScalar()) {
-      add_error(key, pointer_, "mapping keys must be strings, not " + describe(key));
+    if (!key->is_scalar()) {
+      add_error(*key, pointer_, "mapping keys must be strings, not " + describe(*key));
       continue;
     }
-    auto [slot, inserted] = index.emplace(key.Scalar(), out.size());
+    auto [slot, inserted] = index.emplace(key->text, out.size());
     if (inserted) {
-      out.push_back(Entry{std::move(key), it->second});
+      out.push_back(Entry{key, value});
     } else {
-      out[slot->second].value = it->second;
+      out[slot->second].value = value;
     }
   }
   if (!has_merge) return out;
   std::vector<Entry> merged;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (is_merge_key(it->first)) collect_merged(it->second, &merged, depth + 1);
+  for (size_t i = 0; i + 1 < map.children.size(); i += 2) {
+    if (map.children[i]->merge_key) collect_merged(*map.children[i + 1], &merged, depth + 1);
   }
-  for (Entry& e : merged) {
-    if (index.emplace(e.key.Scalar(), out.size()).second) out.push_back(std::move(e));
+  for (const Entry& e : merged) {
+    if (index.emplace(e.key->text, out.size()).second) out.push_back(e);
   }
   return out;
 }
 
-void Decoder::collect_merged(const YAML::Node& source, std::vector<Entry>* out, int depth) {
+void Decoder::collect_merged(const YamlNode& source, std::vector<Entry>* out, int depth) {
   if (!count_value(source)) return;
   if (depth > limits_.max_depth) {
     exhausted_ = true;
     add_error(source, pointer_, "merge keys nested deeper than " + std::to_string(limits_.max_depth) + " levels");
     return;
   }
-  if (source.IsSequence()) {
-    for (const YAML::Node& item : source) {
-      if (!item.IsMap()) {
-        add_error(item, pointer_, "a merge key (<<) needs a mapping or a list of mappings");
+  if (source.is_sequence()) {
+    for (const YamlNode* item : source.children) {
+      if (!item->is_map()) {
+        add_error(*item, pointer_, "a merge key (<<) needs a mapping or a list of mappings");
         continue;
       }
-      collect_merged(item, out, depth + 1);
+      collect_merged(*item, out, depth + 1);
       if (exhausted_) return;
     }
     return;
   }
-  if (!source.IsMap()) {
+  if (!source.is_map()) {
     add_error(source, pointer_, "a merge key (<<) needs a mapping or a list of mappings");
     return;
   }
-  for (Entry& e : entries(source, depth + 1)) {
-    if (!count_value(e.key)) return;
-    out->push_back(std::move(e));
+  for (const Entry& e : entries(source, depth + 1)) {
+    if (!count_value(*e.key)) return;
+    out->push_back(e);
   }
 }
 

@@ -6,10 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "spec/schema.h"
 #include "spec/spec.h"
+#include "spec/yaml_tree.h"
 
 namespace skiff::spec::detail {
 
@@ -29,10 +28,10 @@ class Decoder {
 
   // Converts a document whose root is of type `root`, recording the position
   // of every value in `positions`.
-  Json decode(const YAML::Node& document, const schema::TypeDef* root, SourceMap* positions);
+  Json decode(const YamlNode& document, const schema::TypeDef* root, SourceMap* positions);
 
   // Records an error at the position of `node` about the field at `pointer`.
-  void add_error(const YAML::Node& node, std::string_view pointer, const std::string& message);
+  void add_error(const YamlNode& node, std::string_view pointer, const std::string& message);
 
   const std::vector<std::string>& errors() const { return errors_; }
   // True when a limit was hit; the decoded value is then incomplete.
@@ -40,23 +39,23 @@ class Decoder {
 
  private:
   struct Entry {
-    YAML::Node key;
-    YAML::Node value;
+    const YamlNode* key;
+    const YamlNode* value;
   };
 
-  Json convert(const YAML::Node& node, const schema::FieldType* type, int depth);
-  Json convert_object(const YAML::Node& node, const schema::TypeDef* type, int depth);
-  Json convert_map(const YAML::Node& node, const schema::FieldType* element, int depth);
-  Json convert_array(const YAML::Node& node, const schema::FieldType* element, int depth);
-  Json convert_scalar(const YAML::Node& node, schema::Kind kind);
-  Json convert_untyped(const YAML::Node& node, int depth);
+  Json convert(const YamlNode& node, const schema::FieldType* type, int depth);
+  Json convert_object(const YamlNode& node, const schema::TypeDef* type, int depth);
+  Json convert_map(const YamlNode& node, const schema::FieldType* element, int depth);
+  Json convert_array(const YamlNode& node, const schema::FieldType* element, int depth);
+  Json convert_scalar(const YamlNode& node, schema::Kind kind);
+  Json convert_untyped(const YamlNode& node, int depth);
   // The mapping's entries with merge keys ("<<: *base") expanded: explicit
   // keys win over merged ones, earlier merged maps over later ones.
-  std::vector<Entry> entries(const YAML::Node& map, int depth);
-  void collect_merged(const YAML::Node& source, std::vector<Entry>* out, int depth);
-  bool count_value(const YAML::Node& node);
-  void type_error(const YAML::Node& node, schema::Kind expected);
-  void record(const YAML::Node& node);
+  std::vector<Entry> entries(const YamlNode& map, int depth);
+  void collect_merged(const YamlNode& source, std::vector<Entry>* out, int depth);
+  bool count_value(const YamlNode& node);
+  void type_error(const YamlNode& node, schema::Kind expected);
+  void record(const YamlNode& node);
   void push_key(std::string_view key);
 
   std::string file_;
@@ -77,7 +76,5 @@ bool is_null_scalar(std::string_view text);
 bool parse_bool_scalar(std::string_view text, bool* value);
 bool parse_int_scalar(std::string_view text, long long* value);
 bool parse_float_scalar(std::string_view text, double* value);
-// True for a scalar written with quotes or an explicit !!str tag.
-bool is_quoted(const YAML::Node& node);
 
 }  // namespace skiff::spec::detail

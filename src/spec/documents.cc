@@ -16,70 +16,33 @@ bool is_supporting_kind(std::string_view kind) {
          kind == "Secret";
 }
 
-// JSON that YAML cannot read (e.g. tab indentation) still decodes: it is
-// rebuilt as a YAML tree, strings marked as quoted so they stay strings.
-// Positions are lost, which only makes later errors less precise.
-bool json_to_node(const Json& value, YAML::Node* out, int depth) {
-  if (depth > detail::DecodeLimits{}.max_depth) return false;
-  switch (value.type()) {
-    case Json::value_t::object:
-      *out = YAML::Node(YAML::NodeType::Map);
-      for (auto& [key, item] : value.items()) {
-        YAML::Node child;
-        if (!json_to_node(item, &child, depth + 1)) return false;
-        out->force_insert(key, child);
-      }
-      return true;
-    case Json::value_t::array:
-      *out = YAML::Node(YAML::NodeType::Sequence);
-      for (auto& item : value) {
-        YAML::Node child;
-        if (!json_to_node(item, &child, depth + 1)) return false;
-        out->push_back(child);
-      }
-      return true;
-    case Json::value_t::string:
-      *out = YAML::Node(value.get<std::string>());
-      out->SetTag("!");
-      return true;
-    case Json::value_t::null:
-      *out = YAML::Node(YAML::NodeType::Null);
-      return true;
-    default:
-      *out = YAML::Node(value.dump());
-      out->SetTag("?");
-      return true;
-  }
-}
-
 bool looks_like_json(std::string_view text) {
   auto first = text.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
 }
 
-Result<std::vector<YAML::Node>> load_yaml(std::string_view text, const std::string& file) {
-  try {
-    return YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    if (looks_like_json(text)) {
-      Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-      YAML::Node node;
-      if (!parsed.is_discarded() && json_to_node(parsed, &node, 0)) return std::vector<YAML::Node>{node};
-    }
-    Location where{file, 0, 0};
-    if (!e.mark.is_null()) where = Location{file, e.mark.line + 1, e.mark.column + 1};
-    return invalid_argument(where.to_string() + ": invalid YAML: " + e.msg);
-  } catch (const std::exception& e) {
-    return invalid_argument(file + ": invalid YAML: " + e.what());
+// JSON that YAML cannot read (e.g. tab indentation) still decodes: it is
+// rebuilt as a YAML tree, strings marked as quoted so they stay strings.
+// Positions are lost, which only makes later errors less precise.
+Status load_yaml(std::string_view text, const std::string& file, detail::YamlStream* out) {
+  Status status = detail::parse_yaml(text, file, out);
+  if (status.is_ok() || !looks_like_json(text)) return status;
+  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return status;
+  *out = detail::YamlStream();
+  if (!detail::json_to_yaml_tree(parsed, detail::DecodeLimits{}.max_depth, out)) {
+    return resource_exhausted(file + ": JSON nested deeper than " + std::to_string(detail::DecodeLimits{}.max_depth) +
+                              " levels");
   }
+  return Status::ok();
 }
 
 // The document's top-level "kind" when it is a plain string, else "".
-std::string kind_of(const YAML::Node& document) {
-  for (auto it = document.begin(); it != document.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == "kind" && it->second.IsScalar()) {
-      return it->second.Scalar();
-    }
+std::string kind_of(const detail::YamlNode& document) {
+  for (size_t i = 0; i + 1 < document.children.size(); i += 2) {
+    const detail::YamlNode* key = document.children[i];
+    const detail::YamlNode* value = document.children[i + 1];
+    if (key->text == "kind" && value->type == detail::YamlNode::Type::kScalar) return value->text;
   }
   return "";
 }
@@ -90,8 +53,8 @@ Result<std::vector<Object>> decode_text(std::string_view text, const std::string
   if (text.size() > kMaxFileBytes) {
     return resource_exhausted(file + ": file larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB");
   }
-  auto documents = load_yaml(text, file);
-  if (!documents.is_ok()) return documents.status();
+  detail::YamlStream stream;
+  SKIFF_RETURN_IF_ERROR(load_yaml(text, file, &stream));
   std::vector<Object> objects;
   // Without aliases a document cannot hold more values than it has bytes;
   // allowing a few times that leaves room for honest anchors while an alias
@@ -100,9 +63,10 @@ Result<std::vector<Object>> decode_text(std::string_view text, const std::string
   limits.max_values = std::clamp<size_t>(4 * text.size(), 100'000, limits.max_values);
   detail::Decoder decoder(file, limits);
   bool strict = mode == Mode::kStrict;
-  for (const YAML::Node& document : *documents) {
-    if (document.IsNull()) continue;
-    if (!document.IsMap()) {
+  for (const detail::YamlNode* node : stream.documents) {
+    if (!node || node->is_null()) continue;
+    const detail::YamlNode& document = *node;
+    if (!document.is_map()) {
       if (strict) decoder.add_error(document, "", "a document must be an object with apiVersion and kind");
       continue;
     }

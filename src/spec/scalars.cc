@@ -96,9 +96,4 @@ bool parse_float_scalar(std::string_view text, double* value) {
   return std::isfinite(*value);
 }
 
-bool is_quoted(const YAML::Node& node) {
-  const std::string& tag = node.Tag();
-  return tag == "!" || tag == "tag:yaml.org,2002:str";
-}
-
 }  // namespace skiff::spec::detail

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -39,7 +40,12 @@ class SourceMap {
   Location find(const std::string& file, std::string_view pointer) const;
 
  private:
-  std::map<std::string, std::pair<int, int>, std::less<>> positions_;
+  struct PointerHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Hashed: a large workflow records a million positions.
+  std::unordered_map<std::string, std::pair<int, int>, PointerHash, std::equal_to<>> positions_;
 };
 
 // One decoded document: Workflow, WorkflowTemplate, ClusterWorkflowTemplate,

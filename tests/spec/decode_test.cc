@@ -145,7 +145,7 @@ const ErrorCase kErrors[] = {
      "t.yaml:1:1: unsupported kind \"Pod\" (expected Workflow, WorkflowTemplate, ClusterWorkflowTemplate, "
      "CronWorkflow, WorkflowEventBinding, ConfigMap or Secret)"},
     {"NotAnObject", "- a\n- b\n", "t.yaml:1:1: a document must be an object with apiVersion and kind"},
-    {"MalformedYaml", std::string(kHeader) + "spec:\n  entrypoint: [a\n", "t.yaml:7:1: invalid YAML: end of sequence flow not found"},
+    {"MalformedYaml", std::string(kHeader) + "spec:\n  entrypoint: [a\n", "t.yaml:7:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence"},
     {"BadMergeValue", std::string(kHeader) + "spec:\n  <<: 3\n", "t.yaml:6:7: spec: a merge key (<<) needs a mapping or a list of mappings"},
 };
 
