@@ -45,13 +45,20 @@ struct KnownImage {
   std::string_view tag_prefix;  // empty: any tag
   std::vector<std::string_view> entrypoint;
   std::vector<std::string_view> default_args;
+  // Programs inside the image that a command may name (e.g. `/argosay`),
+  // and what runs them on the host.
+  std::vector<std::pair<std::string_view, std::vector<std::string_view>>> programs = {};
 };
 
 const std::vector<KnownImage>& known_images() {
   static const std::vector<KnownImage> table = {
       // v1 is Ubuntu with cowsay and CMD ["cowsay"]; v2 is the argosay tool.
       {"argoproj/argosay", "v1", {}, {"cowsay"}},
-      {"argoproj/argosay", "", {kSelf, "argosay"}, {}},
+      {"argoproj/argosay",
+       "",
+       {kSelf, "argosay"},
+       {},
+       {{"/argosay", {kSelf, "argosay"}}, {"argosay", {kSelf, "argosay"}}}},
       {"docker/whalesay", "", {"cowsay"}, {}},
       {"alpine", "", {}, {"/bin/sh"}},
       {"busybox", "", {}, {"sh"}},
@@ -83,6 +90,20 @@ std::vector<std::string> expand(const std::vector<std::string_view>& words, cons
 }
 
 }  // namespace
+
+namespace internal {
+
+std::vector<std::string> image_program(const std::string& image, const std::string& program,
+                                       const std::string& self_exe) {
+  const KnownImage* known = find_image(image);
+  if (!known) return {};
+  for (const auto& [name, words] : known->programs) {
+    if (name == program) return expand(words, self_exe);
+  }
+  return {};
+}
+
+}  // namespace internal
 
 std::vector<std::string> image_entrypoint(const std::string& image, const std::string& self_exe) {
   const KnownImage* known = find_image(image);

@@ -100,6 +100,13 @@ std::vector<std::string> container_words(const StepSpec& spec, const std::string
       for (std::string& arg : image_default_args(spec.image, self_exe)) words.push_back(std::move(arg));
     }
   }
+  if (!words.empty()) {
+    std::vector<std::string> program = image_program(spec.image, words[0], self_exe);
+    if (!program.empty()) {
+      words.erase(words.begin());
+      words.insert(words.begin(), program.begin(), program.end());
+    }
+  }
   if (spec.script_source) words.push_back(script_path);
   words.insert(words.end(), spec.args.begin(), spec.args.end());
   return words;

@@ -36,6 +36,11 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
 std::vector<std::string> container_words(const StepSpec& spec, const std::string& self_exe,
                                          const std::string& script_path);
 
+// What runs a program the image provides (e.g. argosay's `/argosay`) on
+// the host; empty when the image does not provide `program`.
+std::vector<std::string> image_program(const std::string& image, const std::string& program,
+                                       const std::string& self_exe);
+
 // Creates helper commands the host lacks (`python` when only `python3`
 // exists, a small `cowsay`) in `dir`; returns `dir`, or "" when none were
 // needed.

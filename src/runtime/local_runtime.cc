@@ -107,6 +107,9 @@ class LocalRuntime final : public Runtime {
       std::ofstream script(paths.script, std::ios::trunc | std::ios::binary);
       script << *spec.script_source;
       if (!script) return internal_error("cannot write " + paths.script);
+      script.close();
+      // Executable, as Argo stages it: `command: [sh, -c]` runs the path itself.
+      ::chmod(paths.script.c_str(), 0755);
     }
 
     auto step = std::make_unique<StepState>(spec, paths, std::move(layout.value()), sandboxed());

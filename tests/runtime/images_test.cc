@@ -51,6 +51,9 @@ TEST(Images, ContainerWordsFollowKubernetesRules) {
       {"argoproj/argosay:v2", {}, {}, {}, {"/skiff", "argosay"}},
       // a command replaces the entrypoint
       {"argoproj/argosay:v2", {"sh", "-c"}, {"echo x"}, {}, {"sh", "-c", "echo x"}},
+      // programs inside the image
+      {"argoproj/argosay:v2", {"/argosay"}, {"echo", "x"}, {}, {"/skiff", "argosay", "echo", "x"}},
+      {"alpine", {"/argosay"}, {}, {}, {"/argosay"}},
       // scripts: command, then the script's path, then args
       {"python:3", {"python"}, {"a"}, "print(1)", {"python", "/script", "a"}},
   };
