@@ -249,6 +249,14 @@ TEST_P(LocalRuntimeTest, ArgosayImageRunsTheBuiltInTool) {
   EXPECT_EQ(run_step(*runtime_, spec).exit_code, 7);
 }
 
+TEST_P(LocalRuntimeTest, CowsayIsAvailableAsInArgosayV1) {
+  StepSpec spec = shell_step("cow", "cowsay hello");
+  spec.image = "argoproj/argosay:v1";
+  Completion c = run_step(*runtime_, spec);
+  EXPECT_EQ(c.exit_code, 0) << runtime_->logs("cow").value();
+  EXPECT_NE(c.result.find("< hello >"), std::string::npos) << c.result;
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, LocalRuntimeTest, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "Sandboxed" : "Direct"; });
 
