@@ -244,7 +244,19 @@ std::vector<Decoder::Entry> Decoder::entries(const YamlNode& map, int depth) {
   out.reserve(map.children.size() / 2);
   // Go's YAML reader (outside strict mode, which `argo submit` uses) lets a
   // repeated key replace the earlier value; published examples rely on it.
+  // Most mappings have a handful of keys: a linear scan beats hashing them.
   std::unordered_map<std::string_view, size_t> index;
+  bool small = map.children.size() <= 32;
+  auto find_or_add = [&](std::string_view key) -> std::pair<size_t, bool> {
+    if (small) {
+      for (size_t k = 0; k < out.size(); ++k) {
+        if (out[k].key->text == key) return {k, false};
+      }
+      return {out.size(), true};
+    }
+    auto [slot, inserted] = index.emplace(key, out.size());
+    return {slot->second, inserted};
+  };
   bool has_merge = false;
   for (size_t i = 0; i + 1 < map.children.size(); i += 2) {
     const YamlNode* key = map.children[i];
@@ -257,11 +269,11 @@ std::vector<Decoder::Entry> Decoder::entries(const YamlNode& map, int depth) {
       add_error(*key, pointer_, "mapping keys must be strings, not " + describe(*key));
       continue;
     }
-    auto [slot, inserted] = index.emplace(key->text, out.size());
+    auto [slot, inserted] = find_or_add(key->text);
     if (inserted) {
       out.push_back(Entry{key, value});
     } else {
-      out[slot->second].value = value;
+      out[slot].value = value;
     }
   }
   if (!has_merge) return out;
@@ -270,7 +282,7 @@ std::vector<Decoder::Entry> Decoder::entries(const YamlNode& map, int depth) {
     if (map.children[i]->merge_key) collect_merged(*map.children[i + 1], &merged, depth + 1);
   }
   for (const Entry& e : merged) {
-    if (index.emplace(e.key->text, out.size()).second) out.push_back(e);
+    if (find_or_add(e.key->text).second) out.push_back(e);
   }
   return out;
 }
