@@ -1,7 +1,67 @@
+// The skiff command line. Configuration is read here, at the edge, and
+// handed down as typed options; nothing below reads the environment.
 #include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "agent/argosay.h"
+#include "cli/local_commands.h"
 
 namespace skiff::cli {
 
-int run_cli(int, char**) { return 0; }
+int run_cli(int argc, char** argv) {
+  // The argosay tool runs inside steps; it takes its own arguments verbatim.
+  if (argc >= 2 && std::string(argv[1]) == "argosay") return agent::argosay_main(argc - 1, argv + 1);
+
+  CLI::App app{"skiff: run Argo Workflows locally, fast"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("skiff 0.1.0"));
+
+  RunFlags run;
+  auto* run_cmd = app.add_subcommand("run", "Run a workflow to completion on this machine");
+  run_cmd->add_option("file", run.file, "Workflow file (YAML or JSON)")->required();
+  run_cmd->add_option("--load", run.load, "File or directory of WorkflowTemplates, ClusterWorkflowTemplates, "
+                                          "ConfigMaps (repeatable)");
+  run_cmd->add_option("-p,--parameter", run.parameters, "Input parameter NAME=VALUE (repeatable)");
+  run_cmd->add_option("-e,--entrypoint", run.entrypoint, "Override spec.entrypoint");
+  run_cmd->add_option("-o,--output", run.output, "Print the final workflow: json|yaml|wide|name");
+  run_cmd->add_option("-n,--namespace", run.namespace_, "Namespace recorded in the workflow");
+  run_cmd->add_option("--serviceaccount", run.service_account, "Service account recorded in the workflow");
+  run_cmd->add_option("--name", run.name, "Override metadata.name");
+  run_cmd->add_flag("--no-sandbox", run.no_sandbox, "Run steps without bubblewrap isolation");
+  run_cmd->add_flag("--quiet", run.quiet, "Print no progress while running");
+
+  LintFlags lint;
+  auto* lint_cmd = app.add_subcommand("lint", "Validate workflow files");
+  lint_cmd->add_option("files", lint.files, "Files to lint")->required();
+  lint_cmd->add_option("--load", lint.load, "Supporting objects (repeatable)");
+
+  LogsFlags logs;
+  auto* logs_cmd = app.add_subcommand("logs", "Print the logs of a workflow run on this machine");
+  logs_cmd->add_option("workflow", logs.workflow, "Workflow name, or @latest")->required();
+  logs_cmd->add_option("pod", logs.pod, "Only this pod (or node name)");
+  logs_cmd->add_flag("--no-color", logs.no_color, "Accepted for compatibility");
+
+  GetFlags get;
+  auto* get_cmd = app.add_subcommand("get", "Show a workflow run on this machine");
+  get_cmd->add_option("workflow", get.workflow, "Workflow name, or @latest")->required();
+  get_cmd->add_option("-o,--output", get.output, "json|yaml|wide|name");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return e.get_exit_code() == 0 ? 0 : (code == 0 ? 0 : 2);
+  }
+  if (run_cmd->parsed()) return run_command(run);
+  if (lint_cmd->parsed()) return lint_command(lint);
+  if (logs_cmd->parsed()) return logs_command(logs);
+  if (get_cmd->parsed()) return get_command(get);
+  return 2;
+}
 
 }  // namespace skiff::cli

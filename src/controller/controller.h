@@ -1,0 +1,71 @@
+// The controller: the loop that ties the engine (what should happen), the
+// runtime (where steps run) and the clock together. It is the only place
+// below the CLI that reads the clock, and it acts only on what the engine
+// asks for: events in, actions out, until the workflow is complete.
+//
+// Thread-safety: a LocalRun is driven by one thread; request_terminate() may
+// be called from any thread or a signal handler.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "engine/engine.h"
+#include "runtime/runtime.h"
+#include "spec/spec.h"
+
+namespace skiff::controller {
+
+using Json = nlohmann::json;
+
+struct RunOptions {
+  engine::Options engine;  // name, namespace, entrypoint, parameters
+  // Where this run keeps its files: step directories and logs.
+  std::string run_dir;
+  // Called after every change with the Workflow object as it stands.
+  std::function<void(const Json& workflow)> on_change;
+};
+
+// Gives the workflow its name: metadata.name, or generateName plus five
+// random characters, as the Kubernetes API server does.
+std::string workflow_name(const spec::Object& workflow);
+
+// A random RFC 4122 version 4 UUID, for metadata.uid.
+std::string random_uid();
+
+// Resolves `valueFrom.configMapKeyRef` in spec.arguments against the loaded
+// ConfigMaps, returning the values as parameter overrides.
+Result<std::vector<std::pair<std::string, std::string>>> configmap_parameters(
+    const spec::Object& workflow, const std::vector<spec::Object>& library);
+
+// Translates a resolved container/script template into what the runtime runs.
+runtime::StepSpec step_spec(const engine::LaunchAction& launch);
+
+class LocalRun {
+ public:
+  LocalRun(runtime::Runtime& runtime, RunOptions options);
+
+  // Runs the workflow to completion and returns the final Workflow object.
+  // Errors only for input the engine rejects before anything runs.
+  Result<Json> run(const spec::Object& workflow, const std::vector<spec::Object>& library);
+
+  // Stops the workflow: running steps are terminated and it ends Failed.
+  // Async-signal-safe.
+  void request_terminate();
+
+ private:
+  void carry_out(engine::Engine& engine, std::vector<engine::Action> actions);
+  void save_logs(const engine::Engine& engine, const std::string& node_id);
+
+  runtime::Runtime& runtime_;
+  RunOptions options_;
+  std::atomic<bool> terminate_requested_{false};
+};
+
+}  // namespace skiff::controller

@@ -30,7 +30,9 @@ class DagRun {
   DagRun(Engine::Impl& engine, Node& node, const Json& tmpl, const TemplateSet& context)
       : e_(engine), name_(node.name), id_(node.id), tmpl_(tmpl), context_(context) {
     const Json& dag = tmpl_["dag"];
-    for (const auto& t : dag.value("tasks", Json::array())) {
+    static const Json kNoTasks = Json::array();
+    const Json& task_list = dag.contains("tasks") && dag["tasks"].is_array() ? dag["tasks"] : kNoTasks;
+    for (const auto& t : task_list) {
       Task task{&t, string_field(t, "name"), {}, string_field(t, "depends")};
       tasks_.emplace(task.name, std::move(task));
       order_.push_back(string_field(t, "name"));

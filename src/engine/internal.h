@@ -87,6 +87,7 @@ struct Engine::Impl {
 
   // --- execution (operate.cc, steps.cc, dag.cc, pod.cc)
   void advance();
+  void advance_passes();
   Node* execute_template(const ExecuteRequest& request);
   Node* execute_steps(Node& node, const Json& tmpl, const TemplateSet& context);
   Node* execute_dag(Node& node, const Json& tmpl, const TemplateSet& context);

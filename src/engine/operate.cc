@@ -178,6 +178,18 @@ std::optional<Time> Engine::next_timer() const {
 }
 
 void Engine::Impl::advance() {
+  try {
+    advance_passes();
+  } catch (const std::exception& e) {
+    // A bug must not take the process (and every other workflow) down: the
+    // workflow ends in Error and says why.
+    status.phase = Phase::kError;
+    status.message = std::string("internal error: ") + e.what();
+    status.finished_at = now;
+  }
+}
+
+void Engine::Impl::advance_passes() {
   // Each pass may complete nodes synchronously (skips, suspends that are due)
   // which lets the next pass go further; stop when a pass changes nothing.
   for (int pass = 0; pass < 1000; ++pass) {

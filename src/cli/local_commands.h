@@ -1,0 +1,47 @@
+// Verbs that work on this machine without a server: run, lint, logs, get.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace skiff::cli {
+
+struct RunFlags {
+  std::string file;
+  std::vector<std::string> load;
+  std::vector<std::string> parameters;
+  std::string entrypoint;
+  std::string output;
+  std::string namespace_ = "default";
+  std::string service_account;
+  std::string name;
+  bool no_sandbox = false;
+  bool quiet = false;
+};
+
+struct LintFlags {
+  std::vector<std::string> files;
+  std::vector<std::string> load;
+};
+
+struct LogsFlags {
+  std::string workflow;
+  std::string pod;
+  bool no_color = false;
+};
+
+struct GetFlags {
+  std::string workflow;
+  std::string output;
+};
+
+// Exit status: 0 Succeeded, 1 Failed or Error, 2 invalid input.
+int run_command(const RunFlags& flags);
+int lint_command(const LintFlags& flags);
+int logs_command(const LogsFlags& flags);
+int get_command(const GetFlags& flags);
+
+// Where runs keep their state: $SKIFF_HOME, else ~/.skiff.
+std::string skiff_home();
+
+}  // namespace skiff::cli

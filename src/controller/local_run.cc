@@ -1,0 +1,129 @@
+// Runs one workflow to completion on this machine: engine + local runtime.
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "base/naming.h"
+#include "controller/controller.h"
+
+namespace skiff::controller {
+
+namespace {
+
+Time clock_now() { return now_from(Clock::now()); }
+
+void make_dirs(const std::string& path) {
+  std::string partial;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || (path[i] == '/' && i > 0)) {
+      ::mkdir(path.substr(0, i).c_str(), 0755);
+    }
+  }
+}
+
+}  // namespace
+
+LocalRun::LocalRun(runtime::Runtime& runtime, RunOptions options)
+    : runtime_(runtime), options_(std::move(options)) {}
+
+void LocalRun::request_terminate() {
+  terminate_requested_.store(true);
+  runtime_.wake();
+}
+
+Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec::Object>& library) {
+  auto created = engine::Engine::create(workflow, library, options_.engine);
+  if (!created) return created.status();
+  engine::Engine& engine = **created;
+  if (!options_.run_dir.empty()) make_dirs(options_.run_dir + "/logs");
+
+  auto notify = [&] {
+    if (options_.on_change) options_.on_change(engine.to_json(clock_now()));
+  };
+
+  carry_out(engine, engine.start(clock_now()));
+  notify();
+  bool terminate_sent = false;
+  while (!engine.completed()) {
+    if (terminate_requested_.load() && !terminate_sent) {
+      terminate_sent = true;
+      engine::Event event;
+      event.kind = engine::Event::Kind::kTerminate;
+      carry_out(engine, engine.handle(event, clock_now()));
+      notify();
+      continue;
+    }
+    std::vector<runtime::Completion> done = runtime_.wait(engine.next_timer());
+    std::vector<engine::Event> events;
+    for (auto& completion : done) {
+      engine::Event event;
+      event.kind = engine::Event::Kind::kStepFinished;
+      event.node_id = completion.id;
+      event.exit_code = completion.exit_code;
+      event.killed = completion.killed;
+      event.result = std::move(completion.result);
+      event.files = std::move(completion.files);
+      event.error = std::move(completion.error);
+      event.host_node_name = "localhost";
+      events.push_back(std::move(event));
+      save_logs(engine, completion.id);
+    }
+    auto timer = engine.next_timer();
+    if (events.empty() && !(timer && *timer <= clock_now())) {
+      if (runtime_.running() == 0 && !timer && !terminate_requested_.load()) {
+        // Nothing runs and nothing is due: only a resume could move it on,
+        // and a one-shot run has no one to resume it.
+        break;
+      }
+      continue;
+    }
+    if (events.empty()) {
+      engine::Event tick;
+      tick.kind = engine::Event::Kind::kTimer;
+      events.push_back(tick);
+    }
+    carry_out(engine, engine.handle_all(events, clock_now()));
+    notify();
+  }
+  return engine.to_json(clock_now());
+}
+
+void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> actions) {
+  std::vector<engine::Event> started;
+  for (auto& action : actions) {
+    if (action.kind == engine::Action::Kind::kCancel) {
+      runtime_.cancel(action.node_id);
+      continue;
+    }
+    runtime::StepSpec spec = step_spec(action.launch);
+    Status launched = runtime_.launch(spec);
+    engine::Event event;
+    event.node_id = action.node_id;
+    event.host_node_name = "localhost";
+    if (launched) {
+      event.kind = engine::Event::Kind::kStepStarted;
+    } else {
+      event.kind = engine::Event::Kind::kStepFinished;
+      event.error = launched.message();
+    }
+    started.push_back(std::move(event));
+  }
+  if (!started.empty()) {
+    auto more = engine.handle_all(started, clock_now());
+    if (!more.empty()) carry_out(engine, std::move(more));
+  }
+}
+
+void LocalRun::save_logs(const engine::Engine& engine, const std::string& node_id) {
+  if (options_.run_dir.empty()) return;
+  auto logs = runtime_.logs(node_id);
+  if (!logs) return;
+  const auto& nodes = engine.status().nodes;
+  auto it = nodes.find(node_id);
+  std::string pod = it == nodes.end() ? node_id
+                                      : argo_pod_name(engine.name(), it->second.name, it->second.template_name);
+  std::ofstream out(options_.run_dir + "/logs/" + pod + ".log", std::ios::binary);
+  out << *logs;
+}
+
+}  // namespace skiff::controller
