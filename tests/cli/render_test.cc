@@ -207,6 +207,40 @@ TEST(RenderGet, ExpandedItemsOrderByIndexUnderTheirDag) {
   EXPECT_EQ(text.find("● sleep "), std::string::npos) << "the TaskGroup row is hidden\n" << text;
 }
 
+// An entrypoint with a retryStrategy makes the root a Retry node: drawn with
+// its attempts beneath it, or replaced by its only attempt.
+TEST(RenderGet, RetryAtTheRootShowsAttemptsOrItsOnlyAttempt) {
+  auto attempt = [](int i, const std::string& phase) {
+    std::string name = "retry-root-x1(" + std::to_string(i) + ")";
+    return json{{"id", "retry-root-x1-" + std::to_string(i)}, {"name", name}, {"displayName", name},
+                {"type", "Pod"}, {"phase", phase}, {"templateName", "main"},
+                {"startedAt", "2024-03-01T10:00:0" + std::to_string(i) + "Z"},
+                {"finishedAt", "2024-03-01T10:00:0" + std::to_string(i + 1) + "Z"}};
+  };
+  json root = {{"id", "retry-root-x1"}, {"name", "retry-root-x1"}, {"displayName", "retry-root-x1"},
+               {"type", "Retry"}, {"phase", "Succeeded"}, {"templateName", "main"},
+               {"startedAt", "2024-03-01T10:00:00Z"},
+               {"children", {"retry-root-x1-0", "retry-root-x1-1"}}};
+  json wf = {{"metadata", {{"name", "retry-root-x1"}}},
+             {"status",
+              {{"phase", "Succeeded"},
+               {"nodes",
+                {{"retry-root-x1", root},
+                 {"retry-root-x1-0", attempt(0, "Failed")},
+                 {"retry-root-x1-1", attempt(1, "Succeeded")}}}}}};
+  std::string text = render_get(wf, options_at_five_past());
+  EXPECT_NE(text.find("\n ✔ retry-root-x1  "), std::string::npos) << text;
+  EXPECT_NE(text.find("\n ├─✖ retry-root-x1(0)  "), std::string::npos) << text;
+  EXPECT_NE(text.find("\n └─✔ retry-root-x1(1)  "), std::string::npos) << text;
+
+  wf["status"]["nodes"].erase("retry-root-x1-1");
+  wf["status"]["nodes"]["retry-root-x1"]["children"] = {"retry-root-x1-0"};
+  text = render_get(wf, options_at_five_past());
+  EXPECT_EQ(text.find("● retry-root-x1 "), std::string::npos) << text;
+  EXPECT_EQ(text.find("✔ retry-root-x1 "), std::string::npos) << text;
+  EXPECT_NE(text.find("\n ✖ retry-root-x1(0)  "), std::string::npos) << text;
+}
+
 TEST(RenderName, PrintsNameAndNewline) {
   EXPECT_EQ(render_name(load("single_pod.json")), "hello-world-x7k2p\n");
 }
