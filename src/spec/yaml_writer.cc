@@ -160,7 +160,7 @@ std::string to_yaml(const Json& value) {
     else write_seq(value, 0, true, out);
     return out;
   }
-  write_scalar(value, -2, out);
+  write_scalar(value, 0, out);
   return out.substr(1);  // no "key:" before a top-level scalar, so no space
 }
 

@@ -65,6 +65,7 @@ TEST(ToYaml, TopLevelScalarsAndEmptyContainers) {
   EXPECT_EQ(to_yaml(Json(42)), "42\n");
   EXPECT_EQ(to_yaml(Json::object()), "{}\n");
   EXPECT_EQ(to_yaml(Json::array()), "[]\n");
+  EXPECT_EQ(to_yaml(Json("a\nb\n")), "|\n  a\n  b\n");
 }
 
 }  // namespace
