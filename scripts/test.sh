@@ -27,7 +27,7 @@ echo "== tests (AddressSanitizer + UBSan)"
 corpus="$root/../shared/tools/conformance"
 if [ -x "$corpus" ]; then
   echo "== Argo conformance (local mode; a score, not a gate: the required examples are gated by ctest)"
-  SKIFF_HOME=$(mktemp -d) "$corpus" --skiff build/skiff --timeout 60 || true
+  SKIFF_HOME=$(mktemp -d) timeout 1500 "$corpus" --skiff build/skiff --timeout 60 || true
 fi
 
 echo "== done in $(( $(date +%s) - start ))s"

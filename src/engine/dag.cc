@@ -5,7 +5,6 @@
 #include <unordered_set>
 
 #include "base/naming.h"
-#include "engine/depends.h"
 #include "engine/internal.h"
 
 namespace skiff::engine {
@@ -39,7 +38,7 @@ class DagRun {
     }
     for (auto& [name, task] : tasks_) {
       if (!task.depends.empty()) {
-        task.dependencies = depends_task_names(task.depends);
+        task.dependencies = expr::depends_task_names(task.depends);
       } else if (auto deps = task.spec->find("dependencies"); deps != task.spec->end() && deps->is_array()) {
         std::string logic;
         for (const auto& d : *deps) {
@@ -66,9 +65,7 @@ class DagRun {
       return &self;
     }
     expr::Scope scope;
-    for (const auto& name : order_) {
-      if (Node* n = task_node(name)) e_.add_node_to_scope(scope, "tasks." + name, *n);
-    }
+    for (const auto& name : order_) add_task_to_scope(scope, name);
     auto outputs = e_.outputs_from_scope(tmpl_, scope);
     if (!outputs) {
       e_.set_phase(self, Phase::kError, outputs.status().message());
@@ -121,41 +118,32 @@ class DagRun {
     }
   }
 
-  bool fail_fast_tripped() {
-    if (!fail_fast_) return false;
-    for (const auto& name : order_) {
+  // What evaluate_depends needs to know of each task a depends names.
+  Json task_results(const std::string& depends) {
+    Json results = Json::object();
+    for (const auto& name : expr::depends_task_names(depends)) {
+      auto it = tasks_.find(name);
       Node* n = task_node(name);
-      if (n && is_failed_or_error(n->phase) && !continues_on(*tasks_.at(name).spec, n->phase)) return true;
-    }
-    return false;
-  }
-
-  Result<bool> task_result(const std::string& task, const std::string& result) {
-    auto it = tasks_.find(task);
-    if (it == tasks_.end()) return invalid_argument("depends refers to unknown task '" + task + "'");
-    Node* n = task_node(task);
-    Phase p = n ? n->phase : Phase::kPending;
-    if (result.empty()) {
-      bool ok = p == Phase::kSucceeded || p == Phase::kSkipped || continues_on(*it->second.spec, p);
-      return ok;
-    }
-    if (result == "Succeeded") return p == Phase::kSucceeded;
-    if (result == "Failed") return p == Phase::kFailed;
-    if (result == "Errored") return p == Phase::kError;
-    if (result == "Skipped") return p == Phase::kSkipped;
-    if (result == "Omitted") return p == Phase::kOmitted;
-    if (result == "Daemoned") return false;
-    if (result == "AnySucceeded" || result == "AllFailed") {
-      if (!n) return false;
-      bool any = false, all = !n->children.empty();
-      for (const auto& c : n->children) {
-        Phase cp = e_.status.nodes[c].phase;
-        any = any || cp == Phase::kSucceeded;
-        all = all && cp == Phase::kFailed;
+      Phase p = n ? n->phase : Phase::kPending;
+      const Json on = it == tasks_.end() ? Json::object() : it->second.spec->value("continueOn", Json::object());
+      Json r = {{"Succeeded", p == Phase::kSucceeded}, {"Failed", p == Phase::kFailed},
+                {"Errored", p == Phase::kError},       {"Skipped", p == Phase::kSkipped},
+                {"Omitted", p == Phase::kOmitted},     {"Daemoned", false},
+                {"ContinueOnFailed", on.value("failed", false)},
+                {"ContinueOnError", on.value("error", false)}};
+      bool any = false, all = n && !n->children.empty();
+      if (n) {
+        for (const auto& c : n->children) {
+          Phase cp = e_.status.nodes[c].phase;
+          any = any || cp == Phase::kSucceeded;
+          all = all && cp == Phase::kFailed;
+        }
       }
-      return result == "AnySucceeded" ? any : all;
+      r["AnySucceeded"] = any;
+      r["AllFailed"] = all;
+      results[name] = std::move(r);
     }
-    return invalid_argument("unknown task result '" + result + "' for task '" + task + "'");
+    return results;
   }
 
   void execute_task(const std::string& name) {
@@ -174,9 +162,7 @@ class DagRun {
         if (!d || !d->fulfilled()) return;  // not ready yet
       }
       if (!task.depends.empty()) {
-        auto run = evaluate_depends(task.depends, [this](const std::string& t, const std::string& r) {
-          return task_result(t, r);
-        });
+        auto run = expr::evaluate_depends(task.depends, task_results(task.depends));
         if (!run) {
           e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, run.status().message());
           connect(task, node_name);
@@ -189,43 +175,95 @@ class DagRun {
           return;
         }
       }
-      if (fail_fast_tripped()) return;  // no new work once a task has failed
     }
 
     Json spec = *task.spec;
     expr::Scope scope;
-    for (const auto& other : order_) {
-      if (Node* n = task_node(other); n && n->fulfilled()) e_.add_node_to_scope(scope, "tasks." + other, *n);
-    }
+    for (const auto& other : order_) add_task_to_scope(scope, other);
     Status st = expr::substitute_json(spec, e_.merged_scope(scope), expr::Unresolved::kKeep);
-    if (!st) {
+    auto loop = st ? expand_loop(spec) : Result<std::optional<std::vector<LoopItem>>>(st);
+    if (!loop) {
       if (!existing) {
-        e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, st.message());
+        e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, loop.status().message());
         connect(task, node_name);
       }
       return;
     }
-    if (!existing) {
-      connect(task, node_name);
-      auto proceed = should_execute(string_field(spec, "when"));
-      if (!proceed) {
-        e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, proceed.status().message());
-        return;
+    if (!loop->has_value()) {
+      if (!existing) {
+        connect(task, node_name);
+        if (!check_when(spec, node_name, name)) return;
       }
-      if (!*proceed) {
-        e_.create_node(node_name, name, NodeType::kSkipped, Phase::kSkipped, id_,
-                       "when '" + string_field(spec, "when") + "' evaluated false");
-        return;
-      }
+      run_instance(spec, node_name, name);
+      return;
     }
+    // A loop: a TaskGroup node whose children are the iterations.
+    Node* group = existing;
+    if (!group) {
+      connect(task, node_name);
+      group = &e_.create_node(node_name, name, NodeType::kTaskGroup, Phase::kRunning, id_);
+    }
+    const std::string group_name = group->name;
+    std::vector<std::string> ids;
+    for (size_t k = 0; k < (*loop)->size(); ++k) {
+      auto instance = instantiate(spec, (**loop)[k]);
+      if (!instance) {
+        e_.set_phase(*e_.find_node_by_name(group_name), Phase::kError, instance.status().message());
+        return;
+      }
+      std::string display = iteration_name(name, k, (**loop)[k]);
+      std::string child_name = task_node_name(display);
+      if (!e_.find_node_by_name(child_name)) {
+        e_.add_child(group_name, child_name);
+        if (!check_when(*instance, child_name, display)) continue;
+      }
+      run_instance(*instance, child_name, display);
+      e_.add_child(group_name, child_name);
+    }
+    Node& g = *e_.find_node_by_name(group_name);
+    Phase phase = Phase::kSucceeded;
+    for (const auto& c : g.children) {
+      const Node& child = e_.status.nodes[c];
+      if (!child.fulfilled()) return;
+      if (is_failed_or_error(child.phase)) phase = child.phase;
+    }
+    e_.set_phase(g, phase);
+  }
+
+  // Creates a Skipped (or Error) node when the `when` says so; true to run.
+  bool check_when(const Json& spec, const std::string& node_name, const std::string& display) {
+    auto proceed = should_execute(string_field(spec, "when"));
+    if (!proceed) {
+      e_.create_node(node_name, display, NodeType::kSkipped, Phase::kError, id_, proceed.status().message());
+      return false;
+    }
+    if (!*proceed) {
+      e_.create_node(node_name, display, NodeType::kSkipped, Phase::kSkipped, id_,
+                     "when '" + string_field(spec, "when") + "' evaluated false");
+      return false;
+    }
+    return true;
+  }
+
+  void run_instance(const Json& spec, const std::string& node_name, const std::string& display) {
     ExecuteRequest request;
     request.node_name = node_name;
-    request.display_name = name;
+    request.display_name = display;
     request.boundary_id = id_;
     request.holder = &spec;
     request.context = &context_;
     request.arguments = spec.value("arguments", Json());
     e_.execute_template(request);
+  }
+
+  void add_task_to_scope(expr::Scope& scope, const std::string& task) {
+    Node* n = task_node(task);
+    if (!n || !n->fulfilled()) return;
+    if (n->type == NodeType::kTaskGroup) {
+      e_.add_loop_to_scope(scope, "tasks." + task, iteration_ids(e_.status.nodes, *n, n->name));
+    } else {
+      e_.add_node_to_scope(scope, "tasks." + task, *n);
+    }
   }
 
   // Argo's rule: walk the DAG from its roots carrying each branch's last
@@ -257,12 +295,6 @@ class DagRun {
       if (n.type == NodeType::kRetry && !n.children.empty()) next = &e_.status.nodes[n.children.back()].children;
       for (const auto& c : *next) {
         if (queued.insert(c).second) queue.emplace_back(c, branch);
-      }
-    }
-    if (fail_fast_tripped()) {
-      for (const auto& name : order_) {
-        Node* n = task_node(name);
-        if (n && is_failed_or_error(n->phase) && !continues_on(*tasks_.at(name).spec, n->phase)) return n->phase;
       }
     }
     Phase result = Phase::kSucceeded;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -47,6 +48,24 @@ class Templates {
   std::unordered_map<std::string, std::unique_ptr<TemplateSet>> sets_;
   std::vector<spec::Object> library_;
 };
+
+// One iteration of a loop: the item's text in the node name and the
+// variables ({{item}}, {{item.key}}) it binds.
+struct LoopItem {
+  std::string label;
+  expr::Scope vars;
+};
+
+// withItems / withParam / withSequence of a step or task (already
+// substituted); no value when the holder is not a loop.
+Result<std::optional<std::vector<LoopItem>>> expand_loop(const Json& holder);
+// The step or task for one iteration: loop fields removed, item bound.
+Result<Json> instantiate(const Json& holder, const LoopItem& item);
+// "<base>(<index>:<label>)"
+std::string iteration_name(const std::string& base, size_t index, const LoopItem& item);
+// IDs of the children of `parent` whose names are iterations of `base`, in index order.
+std::vector<std::string> iteration_ids(const std::unordered_map<std::string, Node>& nodes, const Node& parent,
+                                       const std::string& base);
 
 // How a step or task asks for its template to run.
 struct ExecuteRequest {
@@ -97,6 +116,9 @@ struct Engine::Impl {
 
   // --- scope (scope.cc)
   void add_node_to_scope(expr::Scope& scope, const std::string& prefix, const Node& node) const;
+  // A loop's outputs: results and parameters as JSON lists in index order.
+  void add_loop_to_scope(expr::Scope& scope, const std::string& prefix,
+                         const std::vector<std::string>& iteration_ids) const;
   expr::Scope merged_scope(const expr::Scope& local) const;
   Result<Json> outputs_from_scope(const Json& tmpl, const expr::Scope& scope) const;
   void publish_global_outputs(const Json& outputs);

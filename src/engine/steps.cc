@@ -42,45 +42,73 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
       expr::Scope full = merged_scope(scope);
       std::vector<std::pair<std::string, Json>> started;  // child name -> step
       std::string error;  // the first child error makes the whole group errored
+      auto fail_child = [&](const std::string& child_name, const std::string& display, const std::string& why) {
+        Node* existing_child = find_node_by_name(child_name);
+        Node& child = existing_child ? *existing_child
+                                     : create_node(child_name, display, NodeType::kSkipped, Phase::kError, node_id);
+        set_phase(child, Phase::kError, why);
+        add_child(sg_name, child_name);
+        if (error.empty()) error = why;
+      };
       for (const auto& raw_step : steps) {
         Json step = raw_step;
-        std::string step_name = string_field(step, "name");
-        std::string child_name = sg_name + "." + step_name;
+        const std::string step_name = string_field(step, "name");
+        const std::string base_name = sg_name + "." + step_name;
         Status st = expr::substitute_json(step, full, expr::Unresolved::kKeep);
         if (!st) {
-          Node& child = find_node_by_name(child_name)
-                            ? *find_node_by_name(child_name)
-                            : create_node(child_name, step_name, NodeType::kSkipped, Phase::kError, node_id);
-          set_phase(child, Phase::kError, st.message());
-          add_child(sg_name, child_name);
-          if (error.empty()) error = st.message();
+          fail_child(base_name, step_name, st.message());
           continue;
         }
-        if (!find_node_by_name(child_name)) {
-          auto proceed = should_execute(string_field(step, "when"));
-          if (!proceed) {
-            create_node(child_name, step_name, NodeType::kSkipped, Phase::kError, node_id, proceed.status().message());
-            add_child(sg_name, child_name);
-            if (error.empty()) error = proceed.status().message();
-            continue;
+        // One instance, or one per loop item.
+        std::vector<std::pair<std::string, Json>> instances;  // display name -> step
+        auto loop = expand_loop(step);
+        if (!loop) {
+          fail_child(base_name, step_name, loop.status().message());
+          continue;
+        }
+        if (!loop->has_value()) {
+          instances.emplace_back(step_name, step);
+        } else if ((*loop)->empty()) {
+          if (!find_node_by_name(base_name)) {
+            create_node(base_name, step_name, NodeType::kSkipped, Phase::kSkipped, node_id, "Skipped, empty params");
+            add_child(sg_name, base_name);
           }
-          if (!*proceed) {
-            create_node(child_name, step_name, NodeType::kSkipped, Phase::kSkipped, node_id,
-                        "when '" + string_field(step, "when") + "' evaluated false");
-            add_child(sg_name, child_name);
-            continue;
+        } else {
+          for (size_t k = 0; k < (*loop)->size(); ++k) {
+            auto instance = instantiate(step, (**loop)[k]);
+            if (!instance) {
+              fail_child(base_name, step_name, instance.status().message());
+              break;
+            }
+            instances.emplace_back(iteration_name(step_name, k, (**loop)[k]), std::move(*instance));
           }
         }
-        ExecuteRequest request;
-        request.node_name = child_name;
-        request.display_name = step_name;
-        request.boundary_id = node_id;
-        request.holder = &step;
-        request.context = &context;
-        request.arguments = step.value("arguments", Json());
-        Node* child = execute_template(request);
-        if (child) add_child(sg_name, child_name);
-        started.emplace_back(child_name, step);
+        for (auto& [display, instance] : instances) {
+          const std::string child_name = sg_name + "." + display;
+          if (!find_node_by_name(child_name)) {
+            auto proceed = should_execute(string_field(instance, "when"));
+            if (!proceed) {
+              fail_child(child_name, display, proceed.status().message());
+              continue;
+            }
+            if (!*proceed) {
+              create_node(child_name, display, NodeType::kSkipped, Phase::kSkipped, node_id,
+                          "when '" + string_field(instance, "when") + "' evaluated false");
+              add_child(sg_name, child_name);
+              continue;
+            }
+          }
+          ExecuteRequest request;
+          request.node_name = child_name;
+          request.display_name = display;
+          request.boundary_id = node_id;
+          request.holder = &instance;
+          request.context = &context;
+          request.arguments = instance.value("arguments", Json());
+          Node* child = execute_template(request);
+          if (child) add_child(sg_name, child_name);
+          started.emplace_back(child_name, instance);
+        }
       }
       sg = find_node_by_name(sg_name);
       if (!error.empty()) {
@@ -126,6 +154,8 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
       std::string step_name = string_field(step, "name");
       if (Node* child = find_node_by_name(sg_name + "." + step_name)) {
         add_node_to_scope(scope, "steps." + step_name, *child);
+      } else {
+        add_loop_to_scope(scope, "steps." + step_name, iteration_ids(status.nodes, *sg, sg_name + "." + step_name));
       }
     }
   }

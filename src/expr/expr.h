@@ -103,3 +103,13 @@ std::vector<std::string> depends_task_names(std::string_view depends);
 std::vector<std::string> depends_item_tasks(std::string_view depends);
 
 }  // namespace skiff::expr
+
+namespace skiff::expr {
+
+// Go's renderings, which Argo's names and values are made of: fmt's %v of a
+// decoded JSON value ("a", "1.5", "[a b]", "map[k:v]") and encoding/json's
+// Marshal (sorted keys, HTML characters escaped).
+std::string format_go_value(const Json& value);
+std::string format_go_json(const Json& value);
+
+}  // namespace skiff::expr
