@@ -1,0 +1,238 @@
+#include "case_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "base/strings.h"
+#include "case_yaml.h"
+#include "engine/engine.h"
+#include "spec/spec.h"
+
+namespace skiff::enginetest {
+
+namespace {
+
+using engine::Action;
+using engine::Event;
+
+// A fixed, arbitrary start so that printed times are stable.
+const Time kStart = Time(std::chrono::seconds(1767225600));  // 2026-01-01T00:00:00Z
+
+Time at_second(int second) { return kStart + std::chrono::seconds(second); }
+
+int int_field(const Json& object, const char* key, int fallback) {
+  if (!object.is_object() || !object.contains(key)) return fallback;
+  return std::stoi(scalar_text(object[key]));
+}
+
+struct Pod {
+  std::string node_id;
+  Launch launch;
+  size_t sequence = 0;
+  bool started = false;
+  bool finished = false;
+  bool cancel_requested = false;
+  Json answer = Json::object();
+};
+
+class FakeWorld {
+ public:
+  FakeWorld(engine::Engine& engine, const Json& script, CaseRun& run)
+      : engine_(engine), script_(script), run_(run) {
+    pods_script_ = script.value("pods", Json::object());
+    for (const auto& [name, answer] : pods_script_.items()) unused_answers_.insert(name);
+  }
+
+  void play() {
+    take(engine_.start(at_second(0)));
+    snapshot(0);
+    int max_seconds = int_field(script_, "maxSeconds", 300);
+    for (int second = 1; second <= max_seconds && !engine_.completed(); ++second) {
+      now_ = second;
+      play_timeline(second);
+      start_launched();
+      kill_cancelled();
+      finish_due();
+      fire_timers();
+      snapshot(second);
+    }
+    if (!engine_.completed()) {
+      run_.problems.push_back("the workflow did not complete within " + std::to_string(max_seconds) +
+                              " seconds (phase " + engine::to_string(engine_.status().phase) + ")");
+    }
+    for (const auto& name : unused_answers_) {
+      run_.problems.push_back("script.yaml answers pod '" + name + "' but no such pod was launched");
+    }
+    run_.workflow = engine_.to_json(at_second(now_));
+  }
+
+ private:
+  void take(std::vector<Action> actions) {
+    for (auto& action : actions) {
+      if (action.kind == Action::Kind::kCancel) {
+        for (auto& pod : pods_) {
+          if (pod.node_id == action.node_id) pod.cancel_requested = true;
+        }
+        continue;
+      }
+      Pod pod;
+      pod.node_id = action.launch.node_id;
+      pod.launch = Launch{action.launch.node_name, action.launch.pod_name, now_};
+      pod.sequence = pods_.size();
+      if (pods_script_.contains(pod.launch.node_name)) {
+        pod.answer = pods_script_[pod.launch.node_name];
+        unused_answers_.erase(pod.launch.node_name);
+      }
+      run_.launches.push_back(pod.launch);
+      pods_.push_back(std::move(pod));
+    }
+  }
+
+  void send(const Event& event) { take(engine_.handle(event, at_second(now_))); }
+
+  void play_timeline(int second) {
+    for (const auto& entry : script_.value("timeline", Json::array())) {
+      if (int_field(entry, "at", -1) != second) continue;
+      std::string kind = scalar_text(entry.value("event", Json()));
+      Event event;
+      if (kind == "terminate") {
+        event.kind = Event::Kind::kTerminate;
+      } else if (kind == "timer") {
+        event.kind = Event::Kind::kTimer;
+      } else {
+        run_.problems.push_back("timeline: unknown event '" + kind + "'");
+        continue;
+      }
+      send(event);
+    }
+  }
+
+  // Pods launched earlier start now, all in one burst (or fail to start).
+  void start_launched() {
+    std::vector<Event> events;
+    for (auto& pod : pods_) {
+      if (pod.started || pod.finished || pod.launch.second >= now_) continue;
+      pod.started = true;
+      Event event;
+      event.node_id = pod.node_id;
+      if (pod.answer.contains("error")) {
+        event.kind = Event::Kind::kStepFinished;
+        event.error = scalar_text(pod.answer["error"]);
+        event.exit_code = -1;
+        pod.finished = true;
+      } else {
+        event.kind = Event::Kind::kStepStarted;
+      }
+      events.push_back(std::move(event));
+    }
+    if (!events.empty()) take(engine_.handle_all(events, at_second(now_)));
+  }
+
+  void kill_cancelled() {
+    for (size_t i = 0; i < pods_.size(); ++i) {
+      if (!pods_[i].cancel_requested || pods_[i].finished) continue;
+      pods_[i].finished = true;
+      Event event;
+      event.kind = Event::Kind::kStepFinished;
+      event.node_id = pods_[i].node_id;
+      event.exit_code = 137;
+      event.killed = true;
+      send(event);
+    }
+  }
+
+  // Pods whose scripted duration is over finish one by one, earliest due
+  // first, launch order breaking ties: parallel completions in a known order.
+  void finish_due() {
+    std::vector<size_t> due;
+    for (size_t i = 0; i < pods_.size(); ++i) {
+      const Pod& pod = pods_[i];
+      if (pod.finished || !pod.started) continue;
+      if (pod.launch.second + int_field(pod.answer, "duration", 1) <= now_) due.push_back(i);
+    }
+    std::stable_sort(due.begin(), due.end(), [&](size_t a, size_t b) {
+      return pods_[a].launch.second + int_field(pods_[a].answer, "duration", 1) <
+             pods_[b].launch.second + int_field(pods_[b].answer, "duration", 1);
+    });
+    for (size_t i : due) {
+      if (pods_[i].finished) continue;  // a cancel may have ended it meanwhile
+      pods_[i].finished = true;
+      const Json& answer = pods_[i].answer;
+      Event event;
+      event.kind = Event::Kind::kStepFinished;
+      event.node_id = pods_[i].node_id;
+      event.exit_code = int_field(answer, "exitCode", 0);
+      event.result = scalar_text(answer.value("result", Json("")));
+      const Json files = answer.value("files", Json::object());
+      for (const auto& [path, text] : files.items()) {
+        event.files[path] = scalar_text(text);
+      }
+      send(event);
+    }
+  }
+
+  void fire_timers() {
+    auto due = engine_.next_timer();
+    if (!due || *due > at_second(now_)) return;
+    Event event;
+    event.kind = Event::Kind::kTimer;
+    send(event);
+  }
+
+  void snapshot(int second) { run_.snapshots.push_back(Snapshot{second, engine_.to_json(at_second(second))}); }
+
+  engine::Engine& engine_;
+  const Json& script_;
+  CaseRun& run_;
+  Json pods_script_;
+  std::set<std::string> unused_answers_;
+  std::vector<Pod> pods_;
+  int now_ = 0;
+};
+
+Result<std::vector<spec::Object>> load_objects(const std::string& path, bool optional) {
+  if (optional && !std::filesystem::exists(path)) return std::vector<spec::Object>{};
+  std::string text;
+  if (!read_file(path, &text)) return not_found(path + ": cannot read");
+  return spec::parse_documents(text, path);
+}
+
+}  // namespace
+
+CaseRun run_case(const std::string& dir) {
+  CaseRun run;
+  auto script = read_yaml_file(dir + "/script.yaml", true);
+  auto workflows = load_objects(dir + "/workflow.yaml", false);
+  auto library = load_objects(dir + "/library.yaml", true);
+  for (const Status* st : {&script.status(), &workflows.status(), &library.status()}) {
+    if (!st->is_ok()) run.problems.push_back(st->message());
+  }
+  if (!run.problems.empty()) return run;
+  if (workflows->size() != 1 || workflows->front().kind != "Workflow") {
+    run.problems.push_back("workflow.yaml must hold exactly one Workflow");
+    return run;
+  }
+
+  const Json options_doc = script->value("options", Json::object());
+  engine::Options options;
+  options.name = scalar_text(options_doc.value("name", Json("wf")));
+  options.entrypoint = scalar_text(options_doc.value("entrypoint", Json("")));
+  options.service_account = scalar_text(options_doc.value("serviceAccount", Json("")));
+  options.uid = scalar_text(options_doc.value("uid", Json("")));
+  const Json parameters = options_doc.value("parameters", Json::object());
+  for (const auto& [name, value] : parameters.items()) {
+    options.parameters.emplace_back(name, scalar_text(value));
+  }
+
+  auto created = engine::Engine::create(workflows->front(), *library, options);
+  if (!created) {
+    run.create_error = created.status().message();
+    return run;
+  }
+  FakeWorld(**created, *script, run).play();
+  return run;
+}
+
+}  // namespace skiff::enginetest

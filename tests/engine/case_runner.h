@@ -1,0 +1,48 @@
+// Drives the engine through one case folder with a fake world and a fake
+// clock: every launch is answered (started, then finished after the pod's
+// scripted duration), timers fire when the clock reaches them, and the
+// script's timeline injects extra events. Nothing sleeps; time is a number.
+//
+// script.yaml:
+//   options: {name, entrypoint, serviceAccount, parameters: {k: v}}
+//   pods:                      # keyed by node name; unlisted pods exit 0
+//     "wf[0].a": {exitCode, result, files: {path: text}, error, duration}
+//   timeline:                  # seconds after start
+//     - {at: 3, event: terminate}   # or: timer
+//   maxSeconds: 300            # the run fails if not complete by then
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace skiff::enginetest {
+
+using Json = nlohmann::json;
+
+struct Launch {
+  std::string node_name;
+  std::string pod_name;
+  int second = 0;  // fake-clock second of the launch
+};
+
+// The workflow as to_json() showed it at one moment.
+struct Snapshot {
+  int second = 0;
+  Json workflow;
+};
+
+struct CaseRun {
+  std::string create_error;  // Engine::create failed with this
+  Json workflow;             // the final Workflow object
+  std::vector<Launch> launches;
+  std::vector<Snapshot> snapshots;  // one per second, after that second's events
+  std::vector<std::string> problems;  // the run itself went wrong (bad script, never completed)
+};
+
+// Runs the case in `dir` (workflow.yaml, script.yaml, optional library.yaml).
+CaseRun run_case(const std::string& dir);
+
+}  // namespace skiff::enginetest

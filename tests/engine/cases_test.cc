@@ -1,0 +1,56 @@
+// One test per folder under tests/engine/cases/: adding an engine rule's case
+// needs a folder of YAML, no C++. See case_runner.h and case_expect.h for the
+// file formats.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "case_expect.h"
+#include "case_runner.h"
+#include "case_yaml.h"
+
+namespace skiff::enginetest {
+namespace {
+
+const std::string kCasesDir = std::string(SKIFF_TEST_DATA) + "/engine/cases";
+
+std::vector<std::string> discover_cases() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(kCasesDir)) {
+    if (entry.is_directory()) names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// GoogleTest names allow letters, digits and underscores only.
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
+class EngineCase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EngineCase, MatchesArgo) {
+  const std::string dir = kCasesDir + "/" + GetParam();
+  auto expected = read_yaml_file(dir + "/expected.yaml", false);
+  ASSERT_TRUE(expected.is_ok()) << "case " << GetParam() << ": " << expected.status().message();
+  CaseRun run = run_case(dir);
+  for (const auto& problem : check_case(*expected, run)) {
+    ADD_FAILURE() << "case " << GetParam() << ": " << problem;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, EngineCase, ::testing::ValuesIn(discover_cases()), test_name);
+
+// The discovery itself: a broken path must not pass as "no cases, no failures".
+TEST(EngineCaseDiscovery, FindsCaseFolders) { EXPECT_GE(discover_cases().size(), 20u); }
+
+}  // namespace
+}  // namespace skiff::enginetest
