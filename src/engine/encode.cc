@@ -5,7 +5,7 @@ namespace skiff::engine {
 
 namespace {
 
-Json node_json(const Node& node, const std::string& progress) {
+Json node_json(const Node& node, const std::string& progress, const std::string& workflow_name) {
   Json j = Json::object();
   j["id"] = node.id;
   j["name"] = node.name;
@@ -13,7 +13,8 @@ Json node_json(const Node& node, const std::string& progress) {
   j["type"] = to_string(node.type);
   if (!node.template_name.empty()) j["templateName"] = node.template_name;
   if (!node.template_ref.is_null()) j["templateRef"] = node.template_ref;
-  j["templateScope"] = node.template_scope;
+  // The workflow's own templates are scoped by its name: "local/<workflow>".
+  j["templateScope"] = node.template_scope == "local/" ? "local/" + workflow_name : node.template_scope;
   j["phase"] = to_string(node.phase);
   if (!node.boundary_id.empty()) j["boundaryID"] = node.boundary_id;
   if (!node.message.empty()) j["message"] = node.message;
@@ -70,7 +71,7 @@ Json Engine::to_json(Time now) const {
     if (counts_for_progress(node.type)) {
       node_progress = node.phase == Phase::kSucceeded ? "1/1" : "0/1";
     }
-    nodes[id] = node_json(node, node_progress);
+    nodes[id] = node_json(node, node_progress, s.options.name);
   }
   if (!nodes.empty()) status["nodes"] = std::move(nodes);
   if (!s.status.outputs.is_null()) status["outputs"] = s.status.outputs;

@@ -95,6 +95,9 @@ struct Engine::Impl {
   std::unordered_map<std::string, Json> running_pods;
   std::set<Time> timers;
   bool terminating = false;
+  // Steps/DAG node ID -> the template scope its children resolve in (Argo's
+  // templateScope of every node created inside it).
+  std::unordered_map<std::string, std::string> inner_scopes;
 
   // --- nodes (nodes.cc)
   Node* find_node_by_name(const std::string& name);

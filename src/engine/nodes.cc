@@ -58,6 +58,7 @@ Node& Engine::Impl::create_node(const std::string& name, const std::string& disp
   node.type = type;
   node.phase = phase;
   node.boundary_id = boundary_id;
+  if (auto scope = inner_scopes.find(boundary_id); scope != inner_scopes.end()) node.template_scope = scope->second;
   node.message = message;
   node.started_at = now;
   if (is_completed(phase)) node.finished_at = now;

@@ -244,14 +244,13 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
     node = &create_node(request.node_name, request.display_name, type, initial, request.boundary_id);
     node->template_name = resolved->template_name;
     node->template_ref = resolved->template_ref;
-    if (!resolved->template_ref.is_null()) {
-      node->template_name.clear();
-      node->template_scope = "local/";
-    } else {
-      node->template_scope = resolved->set->scope;
-    }
+    if (!resolved->template_ref.is_null()) node->template_name.clear();
+    // Argo records where the reference was resolved from, not where the
+    // template lives: a templateRef node keeps its caller's scope.
+    node->template_scope = request.context->scope;
     node->inputs = inputs;
   }
+  if (type == NodeType::kSteps || type == NodeType::kDAG) inner_scopes[node->id] = resolved->set->scope;
 
   switch (type) {
     case NodeType::kSteps: return execute_steps(*node, tmpl, *resolved->set);
