@@ -13,7 +13,11 @@ Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
   launch.node_id = node.id;
   launch.launch.node_id = node.id;
   launch.launch.node_name = node.name;
-  launch.launch.pod_name = argo_pod_name(options.name, node.name, node.template_name);
+  // A templateRef node has no templateName; Argo names its pod after the
+  // referenced template.
+  const std::string pod_template =
+      node.template_ref.is_object() ? string_field(node.template_ref, "template") : node.template_name;
+  launch.launch.pod_name = argo_pod_name(options.name, node.name, pod_template);
   launch.launch.tmpl = tmpl;
   actions.push_back(std::move(launch));
   running_pods.emplace(node.id, tmpl);
