@@ -29,8 +29,10 @@ Json node_json(const Node& node, const std::string& progress, const std::string&
   return j;
 }
 
+// Argo's "executable" nodes carry their own progress; suspends count too.
 bool counts_for_progress(NodeType type) {
-  return type == NodeType::kPod || type == NodeType::kContainer || type == NodeType::kHTTP;
+  return type == NodeType::kPod || type == NodeType::kContainer || type == NodeType::kHTTP ||
+         type == NodeType::kSuspend;
 }
 
 }  // namespace
