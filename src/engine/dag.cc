@@ -1,5 +1,6 @@
 // DAG templates: tasks run when their dependencies allow, the DAG's phase
 // follows its target tasks.
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <unordered_set>
@@ -100,6 +101,9 @@ class DagRun {
     for (const auto& name : order_) {
       if (!depended_on.count(name)) out.push_back(name);
     }
+    // Argo walks implicit targets in name order, which fixes the order of
+    // the DAG's children and outbound nodes.
+    std::sort(out.begin(), out.end());
     return out;
   }
 
