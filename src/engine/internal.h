@@ -75,6 +75,7 @@ struct ExecuteRequest {
   const Json* holder = nullptr;  // the step/task (after substitution)
   const TemplateSet* context = nullptr;
   Json arguments;  // {"parameters": [...]} or null
+  std::optional<int> attempt;  // set for one attempt of a retried template
 };
 
 struct Engine::Impl {
@@ -115,6 +116,8 @@ struct Engine::Impl {
   Node* execute_dag(Node& node, const Json& tmpl, const TemplateSet& context);
   Node* execute_pod(Node& node, const Json& tmpl);
   Node* execute_suspend(Node& node, const Json& tmpl);
+  Node* execute_retry(const ExecuteRequest& request, const ResolvedTemplate& resolved, const Json& tmpl,
+                      const Json& inputs);
   void finish_pod(const Event& event);
 
   // --- scope (scope.cc)

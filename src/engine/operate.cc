@@ -225,10 +225,14 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   expr::Scope extra;
   extra["node.name"] = request.node_name;
   extra["pod.name"] = argo_pod_name(options.name, request.node_name, resolved->template_name);
+  if (request.attempt) extra["retries"] = std::to_string(*request.attempt);
   Json inputs;
   auto bound = bind_inputs(resolved->tmpl, request.arguments, globals, extra, &inputs);
   if (!bound) return fail(NodeType::kPod, bound.status().message());
   const Json& tmpl = *bound;
+  if (!request.attempt && tmpl.contains("retryStrategy") && tmpl["retryStrategy"].is_object()) {
+    return execute_retry(request, *resolved, tmpl, inputs);
+  }
 
   NodeType type;
   if (tmpl.contains("steps")) type = NodeType::kSteps;
