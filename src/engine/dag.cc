@@ -168,13 +168,16 @@ class DagRun {
       if (!task.depends.empty()) {
         auto run = expr::evaluate_depends(task.depends, task_results(task.depends));
         if (!run) {
-          e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, run.status().message());
+          record_named_template(
+              e_.create_node(node_name, name, NodeType::kSkipped, Phase::kError, id_, run.status().message()),
+              *task.spec);
           connect(task, node_name);
           return;
         }
         if (!*run) {
-          e_.create_node(node_name, name, NodeType::kSkipped, Phase::kOmitted, id_,
-                         "omitted: depends condition not met");
+          record_named_template(e_.create_node(node_name, name, NodeType::kSkipped, Phase::kOmitted, id_,
+                                               "omitted: depends condition not met"),
+                                *task.spec);
           connect(task, node_name);
           return;
         }
@@ -238,12 +241,15 @@ class DagRun {
   bool check_when(const Json& spec, const std::string& node_name, const std::string& display) {
     auto proceed = should_execute(string_field(spec, "when"));
     if (!proceed) {
-      e_.create_node(node_name, display, NodeType::kSkipped, Phase::kError, id_, proceed.status().message());
+      record_named_template(
+          e_.create_node(node_name, display, NodeType::kSkipped, Phase::kError, id_, proceed.status().message()),
+          spec);
       return false;
     }
     if (!*proceed) {
-      e_.create_node(node_name, display, NodeType::kSkipped, Phase::kSkipped, id_,
-                     "when '" + string_field(spec, "when") + "' evaluated false");
+      record_named_template(e_.create_node(node_name, display, NodeType::kSkipped, Phase::kSkipped, id_,
+                                           "when '" + string_field(spec, "when") + "' evaluated false"),
+                            spec);
       return false;
     }
     return true;

@@ -144,4 +144,8 @@ Result<bool> should_execute(const std::string& when);
 // Reads a string field, "" when absent or not a string.
 std::string string_field(const Json& object, const char* key);
 
+// Records the template a step or task names (template / templateRef) on a
+// node that never ran it (skipped, omitted, errored), as Argo does.
+void record_named_template(Node& node, const Json& holder);
+
 }  // namespace skiff::engine

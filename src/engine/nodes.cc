@@ -66,6 +66,11 @@ Node& Engine::Impl::create_node(const std::string& name, const std::string& disp
   return node;
 }
 
+void record_named_template(Node& node, const Json& holder) {
+  node.template_name = string_field(holder, "template");
+  if (auto ref = holder.find("templateRef"); ref != holder.end() && ref->is_object()) node.template_ref = *ref;
+}
+
 void Engine::Impl::add_child(const std::string& parent_name, const std::string& child_name) {
   Node* parent = find_node_by_name(parent_name);
   if (!parent) return;

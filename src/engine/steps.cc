@@ -70,7 +70,9 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
           instances.emplace_back(step_name, step);
         } else if ((*loop)->empty()) {
           if (!find_node_by_name(base_name)) {
-            create_node(base_name, step_name, NodeType::kSkipped, Phase::kSkipped, node_id, "Skipped, empty params");
+            Node& skipped = create_node(base_name, step_name, NodeType::kSkipped, Phase::kSkipped, node_id,
+                                        "Skipped, empty params");
+            record_named_template(skipped, step);
             add_child(sg_name, base_name);
           }
         } else {
@@ -92,8 +94,9 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
               continue;
             }
             if (!*proceed) {
-              create_node(child_name, display, NodeType::kSkipped, Phase::kSkipped, node_id,
-                          "when '" + string_field(instance, "when") + "' evaluated false");
+              Node& skipped = create_node(child_name, display, NodeType::kSkipped, Phase::kSkipped, node_id,
+                                          "when '" + string_field(instance, "when") + "' evaluated false");
+              record_named_template(skipped, instance);
               add_child(sg_name, child_name);
               continue;
             }
