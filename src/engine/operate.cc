@@ -212,11 +212,13 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   if (existing && existing->fulfilled()) return existing;
 
   auto fail = [&](NodeType type, const std::string& message) -> Node* {
-    Node& node = existing ? *existing
-                          : create_node(request.node_name, request.display_name, type, Phase::kError,
-                                        request.boundary_id, message);
-    set_phase(node, Phase::kError, message);
-    return &node;
+    Node* node = existing;
+    if (!node) {
+      node = &create_node(request.node_name, request.display_name, type, Phase::kError, request.boundary_id, message);
+      record_named_template(*node, *request.holder);
+    }
+    set_phase(*node, Phase::kError, message);
+    return node;
   };
 
   auto resolved = templates.resolve(*request.holder, *request.context);
@@ -228,7 +230,9 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   if (request.attempt) extra["retries"] = std::to_string(*request.attempt);
   Json inputs;
   auto bound = bind_inputs(resolved->tmpl, request.arguments, globals, extra, &inputs);
-  if (!bound) return fail(NodeType::kPod, bound.status().message());
+  // Argo never makes a node of the template's kind when its arguments do not
+  // bind: the node is an errored Skipped node (a Pod for a retry's attempt).
+  if (!bound) return fail(request.attempt ? NodeType::kPod : NodeType::kSkipped, bound.status().message());
   const Json& tmpl = *bound;
   if (!request.attempt && tmpl.contains("retryStrategy") && tmpl["retryStrategy"].is_object()) {
     return execute_retry(request, *resolved, tmpl, inputs);

@@ -111,7 +111,14 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
           Node* child = execute_template(request);
           if (child) add_child(sg_name, child_name);
           started.emplace_back(child_name, instance);
+          // The child's template could not be set up (not found, inputs not
+          // bound): Argo errors the group at once, naming the child.
+          if (child && child->type == NodeType::kSkipped && child->phase == Phase::kError) {
+            error = "step group deemed errored due to child " + child_name + " error: " + child->message;
+            break;
+          }
         }
+        if (!error.empty()) break;  // Argo stops starting steps at a group's first error
       }
       sg = find_node_by_name(sg_name);
       if (!error.empty()) {
