@@ -263,7 +263,13 @@ class DagRun {
     request.holder = &spec;
     request.context = &context_;
     request.arguments = spec.value("arguments", Json());
-    e_.execute_template(request);
+    const bool is_new = e_.find_node_by_name(node_name) == nullptr;
+    Node* node = e_.execute_template(request);
+    // A task whose template cannot be set up (not found, inputs not bound):
+    // Argo's message names the task.
+    if (is_new && node && node->type == NodeType::kSkipped && node->phase == Phase::kError) {
+      node->message = "task '" + node_name + "' errored: " + node->message;
+    }
   }
 
   void add_task_to_scope(expr::Scope& scope, const std::string& task) {
