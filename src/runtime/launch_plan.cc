@@ -132,7 +132,8 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
     plan.request.env.push_back(name + "=" + value);
   }
 
-  std::vector<std::string> words = container_words(spec, host.self_exe, layout.script_path());
+  const std::string self_exe = sandboxed && !host.self_exe.empty() ? kSelfContainerPath : host.self_exe;
+  std::vector<std::string> words = container_words(spec, self_exe, layout.script_path());
   if (words.empty()) {
     plan.error = "no command to run: the container has neither command nor args, and the entrypoint of image \"" +
                  spec.image + "\" is not known";

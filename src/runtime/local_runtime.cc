@@ -99,7 +99,7 @@ class LocalRuntime final : public Runtime {
     if (::mkdir(paths.dir.c_str(), 0755) != 0 && errno != EEXIST) {
       return internal_error("cannot create " + paths.dir + ": " + std::strerror(errno));
     }
-    auto layout = sandboxed() ? internal::StepLayout::sandboxed(spec, paths, host_.shim_dir)
+    auto layout = sandboxed() ? internal::StepLayout::sandboxed(spec, paths, host_.shim_dir, host_.self_exe)
                               : Result<internal::StepLayout>(internal::StepLayout::direct(spec, paths));
     if (!layout) return layout.status().with_context("step " + spec.name);
     SKIFF_RETURN_IF_ERROR(layout->prepare());

@@ -159,7 +159,8 @@ void StepLayout::plan_private_paths(const StepSpec& spec, size_t insert_at) {
   entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(insert_at), added.begin(), added.end());
 }
 
-Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir) {
+Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir,
+                                         const std::string& self_exe) {
   StepLayout layout;
   layout.sandboxed_ = true;
   layout.paths_ = paths;
@@ -169,6 +170,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   std::vector<std::string> new_paths = mount_points;
   new_paths.push_back(kScriptContainerPath);
   new_paths.push_back(kShimContainerDir);
+  new_paths.push_back(kSelfContainerPath);
   if (!spec.working_dir.empty()) new_paths.push_back(normalize_path(spec.working_dir));
 
   // A path created inside an existing host directory must not create it on
@@ -194,6 +196,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   layout.entries_.push_back({Kind::kBind, "/tmp", paths.tmp});
   if (!shim_dir.empty()) layout.entries_.push_back({Kind::kReadOnly, kShimContainerDir, shim_dir});
   if (spec.script_source) layout.entries_.push_back({Kind::kReadOnly, kScriptContainerPath, paths.script});
+  if (!self_exe.empty()) layout.entries_.push_back({Kind::kReadOnly, kSelfContainerPath, self_exe});
 
   size_t before_mounts = layout.entries_.size();
   std::vector<Mount> mounts = spec.mounts;
