@@ -95,7 +95,16 @@ struct Engine::Impl {
   // Resolved templates of pods launched and not yet finished (for outputs).
   std::unordered_map<std::string, Json> running_pods;
   std::set<Time> timers;
+  // Shutting down (terminate, or the workflow's deadline passed): running
+  // pods are cancelled, nothing new starts, unfinished nodes end Failed.
   bool terminating = false;
+  std::string shutdown_node_message;
+  std::string shutdown_workflow_message;
+  // Template deadlines (activeDeadlineSeconds, timeout) of running pods, and
+  // the pods cancelled because theirs passed.
+  std::unordered_map<std::string, Time> pod_deadlines;
+  std::unordered_set<std::string> pods_past_deadline;
+  std::optional<Time> workflow_deadline;
   // Steps/DAG node ID -> the template scope its children resolve in (Argo's
   // templateScope of every node created inside it).
   std::unordered_map<std::string, std::string> inner_scopes;
@@ -130,6 +139,8 @@ struct Engine::Impl {
   void publish_global_outputs(const Json& outputs);
 
   void finish_workflow_if_done();
+  void begin_shutdown(const std::string& node_message, const std::string& workflow_message);
+  void enforce_deadlines();
 };
 
 // Inputs: merges arguments into the template's declared inputs and

@@ -125,6 +125,14 @@ std::vector<Action> Engine::start(Time now) {
   impl_->status.started_at = now;
   impl_->status.phase = Phase::kRunning;
   impl_->globals["workflow.creationTimestamp"] = format_rfc3339(now);
+  if (auto d = impl_->spec.find("activeDeadlineSeconds"); d != impl_->spec.end()) {
+    auto seconds = d->is_number() ? std::optional<Duration>(std::chrono::seconds(d->get<long long>()))
+                                  : parse_duration(d->is_string() ? d->get<std::string>() : "");
+    if (seconds) {
+      impl_->workflow_deadline = now + *seconds;
+      impl_->timers.insert(*impl_->workflow_deadline);
+    }
+  }
   impl_->advance();
   return std::move(impl_->actions);
 }
@@ -152,15 +160,7 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
         while (!s.timers.empty() && *s.timers.begin() <= now) s.timers.erase(s.timers.begin());
         break;
       case Event::Kind::kTerminate:
-        if (!s.terminating) {
-          s.terminating = true;
-          for (const auto& [id, tmpl] : s.running_pods) {
-            Action cancel;
-            cancel.kind = Action::Kind::kCancel;
-            cancel.node_id = id;
-            s.actions.push_back(cancel);
-          }
-        }
+        s.begin_shutdown("workflow shutdown with strategy:  Terminate", "Stopped with strategy 'Terminate'");
         break;
     }
   }
@@ -190,6 +190,7 @@ void Engine::Impl::advance() {
 }
 
 void Engine::Impl::advance_passes() {
+  enforce_deadlines();
   // Each pass may complete nodes synchronously (skips, suspends that are due)
   // which lets the next pass go further; stop when a pass changes nothing.
   for (int pass = 0; pass < 1000; ++pass) {
@@ -274,10 +275,10 @@ void Engine::Impl::finish_workflow_if_done() {
   if (terminating && running_pods.empty()) {
     // Nothing runs any more: every unfinished node ends as Argo ends them.
     for (auto& [id, node] : status.nodes) {
-      if (!node.fulfilled()) set_phase(node, Phase::kFailed, "workflow shutdown with strategy:  Terminate");
+      if (!node.fulfilled()) set_phase(node, Phase::kFailed, shutdown_node_message);
     }
     status.phase = Phase::kFailed;
-    status.message = "Stopped with strategy 'Terminate'";
+    status.message = shutdown_workflow_message;
     status.finished_at = now;
     progressed = true;
     return;
@@ -300,6 +301,38 @@ void Engine::Impl::finish_workflow_if_done() {
   }
   status.finished_at = now;
   progressed = true;
+}
+
+}  // namespace skiff::engine
+
+namespace skiff::engine {
+
+void Engine::Impl::begin_shutdown(const std::string& node_message, const std::string& workflow_message) {
+  if (terminating) return;
+  terminating = true;
+  shutdown_node_message = node_message;
+  shutdown_workflow_message = workflow_message;
+  for (const auto& [id, tmpl] : running_pods) {
+    Action cancel;
+    cancel.kind = Action::Kind::kCancel;
+    cancel.node_id = id;
+    actions.push_back(cancel);
+  }
+  progressed = true;
+}
+
+void Engine::Impl::enforce_deadlines() {
+  if (workflow_deadline && now >= *workflow_deadline) {
+    begin_shutdown("Step exceeded its deadline", "Step exceeded its deadline");
+  }
+  for (const auto& [id, due] : pod_deadlines) {
+    if (now < due || pods_past_deadline.count(id) || !running_pods.count(id)) continue;
+    pods_past_deadline.insert(id);
+    Action cancel;
+    cancel.kind = Action::Kind::kCancel;
+    cancel.node_id = id;
+    actions.push_back(cancel);
+  }
 }
 
 }  // namespace skiff::engine

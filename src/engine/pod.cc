@@ -21,6 +21,17 @@ Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
   launch.launch.tmpl = tmpl;
   actions.push_back(std::move(launch));
   running_pods.emplace(node.id, tmpl);
+  // activeDeadlineSeconds (seconds) or timeout (a duration) bounds the pod.
+  std::optional<Duration> limit;
+  if (auto d = tmpl.find("activeDeadlineSeconds"); d != tmpl.end()) {
+    limit = d->is_number() ? std::optional<Duration>(std::chrono::seconds(d->get<long long>()))
+                           : parse_duration(d->is_string() ? d->get<std::string>() : "");
+  }
+  if (auto t = tmpl.find("timeout"); !limit && t != tmpl.end() && t->is_string()) limit = parse_duration(t->get<std::string>());
+  if (limit) {
+    pod_deadlines[node.id] = now + *limit;
+    timers.insert(now + *limit);
+  }
   progressed = true;
   return &node;
 }
@@ -71,8 +82,12 @@ void Engine::Impl::finish_pod(const Event& event) {
   if (!params.empty()) outputs["parameters"] = params;
   node.outputs = outputs;
 
+  const bool past_deadline = pods_past_deadline.erase(node.id) > 0;
+  pod_deadlines.erase(node.id);
   if (event.killed && terminating) {
-    set_phase(node, Phase::kFailed, "workflow shutdown with strategy:  Terminate");
+    set_phase(node, Phase::kFailed, shutdown_node_message);
+  } else if (past_deadline) {
+    set_phase(node, Phase::kFailed, "Pod was active on the node longer than the specified deadline");
   } else if (event.exit_code != 0) {
     set_phase(node, Phase::kFailed, "Error (exit code " + std::to_string(event.exit_code) + ")");
   } else if (!output_error.empty()) {
