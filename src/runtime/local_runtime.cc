@@ -18,6 +18,7 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 
 #include "base/strings.h"
 #include "runtime/launch_plan.h"
@@ -157,7 +158,10 @@ class LocalRuntime final : public Runtime {
       epoll_event events[64];
       int n = ::epoll_wait(epoll_.get(), events, 64, -1);
       if (n < 0 && errno != EINTR) return done;
-      for (int i = 0; i < n; ++i) dispatch(*static_cast<Watch*>(events[i].data.ptr));
+      for (int i = 0; i < n; ++i) {
+        auto watch = watches_.find(events[i].data.u64);
+        if (watch != watches_.end()) dispatch(*watch->second);
+      }
     }
   }
 
@@ -179,10 +183,26 @@ class LocalRuntime final : public Runtime {
   bool sandboxed() const { return !host_.bwrap.empty(); }
 
   void watch_fd(int fd, Watch* watch) {
+    watch->token = next_token_++;
+    watches_[watch->token] = watch;
     epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = watch;
+    // Edge-triggered: every handler drains its fd, and a registration that
+    // outlives its step (its file still open elsewhere) reports once, not in
+    // a loop.
+    ev.events = EPOLLIN | EPOLLET;
+    ev.data.u64 = watch->token;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+  }
+
+  // Before a step goes: its fds leave the epoll set (closing alone does not
+  // remove one whose file is still open elsewhere) and its keys are retired.
+  void unwatch(StepState& step) {
+    for (Fd* fd : {&step.leader_pidfd, &step.init_pidfd, &step.out, &step.err, &step.info}) {
+      if (fd->valid()) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd->get(), nullptr);
+    }
+    for (Watch* w : {&step.leader_watch, &step.init_watch, &step.out_watch, &step.err_watch, &step.info_watch}) {
+      if (w->token) watches_.erase(w->token);
+    }
   }
 
   void dispatch(Watch& watch) {
@@ -238,6 +258,7 @@ class LocalRuntime final : public Runtime {
         continue;
       }
       done->push_back(it->second->completion());
+      unwatch(*it->second);
       it = steps_.erase(it);
     }
   }
@@ -262,6 +283,8 @@ class LocalRuntime final : public Runtime {
   LocalOptions options_;
   internal::HostSetup host_;
   Fd epoll_, wake_fd_, timer_fd_;
+  std::unordered_map<uint64_t, Watch*> watches_;
+  uint64_t next_token_ = 1;
   Watch wake_watch_{Watch::kWake, nullptr};
   Watch timer_watch_{Watch::kTimer, nullptr};
   bool woken_ = false;

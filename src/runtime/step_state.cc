@@ -117,6 +117,9 @@ void StepState::parse_info() {
 }
 
 void StepState::on_leader_exit() {
+  // Reported once: a repeated readiness report must not reap again (and
+  // overwrite the exit code with a failed reap's -1).
+  if (leader_done_ || !leader_pidfd.valid()) return;
   // The leader is a zombie until reaped, so its group id cannot be reused
   // yet. Without a sandbox, whatever the step left running in its group
   // ends with it, as a container's processes end with its main process.
@@ -132,6 +135,7 @@ void StepState::on_leader_exit() {
 }
 
 void StepState::on_init_exit() {
+  if (init_done_) return;
   init_pidfd.reset();
   init_done_ = true;
 }

@@ -8,6 +8,8 @@
 // it, so nothing the step started is still running.
 #pragma once
 
+#include <cstdint>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -24,6 +26,9 @@ class StepState;
 struct Watch {
   enum Kind { kWake, kTimer, kLeader, kInit, kStdout, kStderr, kInfo } kind;
   StepState* step;
+  // The key epoll reports for this watch; the runtime maps keys to live
+  // watches, so an event for a step already removed is recognised and dropped.
+  uint64_t token = 0;
 };
 
 class StepState {
