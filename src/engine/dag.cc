@@ -256,15 +256,8 @@ class DagRun {
   }
 
   void run_instance(const Json& spec, const std::string& node_name, const std::string& display) {
-    ExecuteRequest request;
-    request.node_name = node_name;
-    request.display_name = display;
-    request.boundary_id = id_;
-    request.holder = &spec;
-    request.context = &context_;
-    request.arguments = spec.value("arguments", Json());
     const bool is_new = e_.find_node_by_name(node_name) == nullptr;
-    Node* node = e_.execute_template(request);
+    Node* node = e_.execute_template(ExecuteRequest::of(node_name, display, id_, spec, context_));
     // A task whose template cannot be set up (not found, inputs not bound):
     // Argo's message names the task.
     if (is_new && node && node->type == NodeType::kSkipped && node->phase == Phase::kError) {

@@ -76,6 +76,19 @@ struct ExecuteRequest {
   const TemplateSet* context = nullptr;
   Json arguments;  // {"parameters": [...]} or null
   std::optional<int> attempt;  // set for one attempt of a retried template
+
+  // A step or task (after substitution) running as node `name` under `boundary`.
+  static ExecuteRequest of(const std::string& name, const std::string& display, const std::string& boundary,
+                           const Json& holder, const TemplateSet& context) {
+    ExecuteRequest r;
+    r.node_name = name;
+    r.display_name = display;
+    r.boundary_id = boundary;
+    r.holder = &holder;
+    r.context = &context;
+    r.arguments = holder.value("arguments", Json());
+    return r;
+  }
 };
 
 struct Engine::Impl {

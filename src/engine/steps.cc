@@ -101,14 +101,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
               continue;
             }
           }
-          ExecuteRequest request;
-          request.node_name = child_name;
-          request.display_name = display;
-          request.boundary_id = node_id;
-          request.holder = &instance;
-          request.context = &context;
-          request.arguments = instance.value("arguments", Json());
-          Node* child = execute_template(request);
+          Node* child = execute_template(ExecuteRequest::of(child_name, display, node_id, instance, context));
           if (child) add_child(sg_name, child_name);
           started.emplace_back(child_name, instance);
           // The child's template could not be set up (not found, inputs not
