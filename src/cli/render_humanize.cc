@@ -92,27 +92,6 @@ const Magnitude kAgoMagnitudes[] = {
     {kForever, "a long while %s", 1},
 };
 
-// Same as above but "0 seconds" instead of "now": durations, not instants.
-const Magnitude kDurationMagnitudes[] = {
-    {kSecond, "0 seconds", kSecond},
-    {2 * kSecond, "1 second %s", 1},
-    {kMinute, "%d seconds %s", kSecond},
-    {2 * kMinute, "1 minute %s", 1},
-    {kHour, "%d minutes %s", kMinute},
-    {2 * kHour, "1 hour %s", 1},
-    {kDay, "%d hours %s", kHour},
-    {2 * kDay, "1 day %s", 1},
-    {kWeek, "%d days %s", kDay},
-    {2 * kWeek, "1 week %s", 1},
-    {kMonth, "%d weeks %s", kWeek},
-    {2 * kMonth, "1 month %s", 1},
-    {kYear, "%d months %s", kMonth},
-    {18 * kMonth, "1 year %s", 1},
-    {2 * kYear, "2 years %s", 1},
-    {kLongTime, "%d years %s", kYear},
-    {kForever, "a long while %s", 1},
-};
-
 const Magnitude kShortMagnitudes[] = {
     {kSecond, "0s", kSecond},
     {2 * kSecond, "1s %s", 1},
@@ -162,8 +141,11 @@ std::string relative(Time a, Time b, const std::string& before_label, const std:
   return trim_spaces(out);
 }
 
+// A duration reads like an instant's distance, except that under a second
+// it is "0 seconds", not "now".
 std::string truncated_duration(Duration d) {
-  return relative(go_zero_time(), go_zero_time() + d, "", "", kDurationMagnitudes);
+  std::string text = relative(go_zero_time(), go_zero_time() + d, "", "", kAgoMagnitudes);
+  return text == "now" ? "0 seconds" : text;
 }
 
 }  // namespace
