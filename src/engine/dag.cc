@@ -132,7 +132,7 @@ class DagRun {
       const Json on = it == tasks_.end() ? Json::object() : it->second.spec->value("continueOn", Json::object());
       Json r = {{"Succeeded", p == Phase::kSucceeded}, {"Failed", p == Phase::kFailed},
                 {"Errored", p == Phase::kError},       {"Skipped", p == Phase::kSkipped},
-                {"Omitted", p == Phase::kOmitted},     {"Daemoned", false},
+                {"Omitted", p == Phase::kOmitted},     {"Daemoned", n && n->daemoned},
                 {"ContinueOnFailed", on.value("failed", false)},
                 {"ContinueOnError", on.value("error", false)}};
       bool any = false, all = n && !n->children.empty();

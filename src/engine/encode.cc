@@ -26,6 +26,8 @@ Json node_json(const Node& node, const std::string& progress, const std::string&
   if (!node.children.empty()) j["children"] = node.children;
   if (!node.outbound_nodes.empty()) j["outboundNodes"] = node.outbound_nodes;
   if (!node.host_node_name.empty()) j["hostNodeName"] = node.host_node_name;
+  if (node.daemoned) j["daemoned"] = true;
+  if (!node.pod_ip.empty()) j["podIP"] = node.pod_ip;
   return j;
 }
 

@@ -59,8 +59,12 @@ struct Node {
   Json inputs;   // {"parameters": [...]} or null
   Json outputs;  // {"parameters": [...], "result": "...", "exitCode": "0"} or null
   std::string host_node_name;
+  // A daemon step whose pod is running and ready: the steps after it may
+  // proceed, and it is stopped when its enclosing steps/DAG completes.
+  bool daemoned = false;
+  std::string pod_ip;  // set while daemoned
 
-  bool fulfilled() const { return is_completed(phase); }
+  bool fulfilled() const { return is_completed(phase) || (daemoned && phase != Phase::kPending); }
 };
 
 // A step the controller should start. `tmpl` is the template with every
@@ -71,6 +75,16 @@ struct LaunchAction {
   std::string node_name;
   std::string pod_name;
   Json tmpl;
+  // The volumes the pod may mount, by name: the workflow's `volumes`, a
+  // `persistentVolumeClaim` for each of its `volumeClaimTemplates` (claim
+  // "<workflow>-<name>", as Argo names it), then the template's own.
+  Json volumes = Json::array();
+  // What a runtime that makes real pods needs besides the template: the
+  // pod's labels and annotations (spec.podMetadata, the template's
+  // `metadata` over it), and the pod spec patches to apply in order (the
+  // workflow's podSpecPatch, then the template's). Both resolved.
+  Json pod_metadata = Json::object();
+  std::vector<std::string> pod_spec_patches;
 };
 
 struct Action {
@@ -84,6 +98,7 @@ struct Action {
 struct Event {
   enum class Kind {
     kStepStarted,   // the step's process is running
+    kStepReady,     // the step's readiness probe passed (daemons wait for it)
     kStepFinished,  // the step's process ended, or could not be started
     kTimer,         // a time the engine asked for (next_timer) has come
     kTerminate,     // stop now: kill running steps, run no exit handlers
@@ -93,10 +108,20 @@ struct Event {
   // kStepFinished:
   int exit_code = 0;
   bool killed = false;
-  std::string result;                        // stdout, one trailing newline removed
+  // stdout, one trailing newline removed. For an http template: the HTTP
+  // agent's JSON report {"statusCode", "headers", "body"} or {"error"}.
+  std::string result;
   std::map<std::string, std::string> files;  // output file path -> content
   std::string error;                         // the step could not run at all
   std::string host_node_name;
+  // A pod with more than one container (containerSet, init containers,
+  // sidecars): how each container that ran ended; a container that never
+  // started is absent. exit_code/result above are the main container's.
+  struct ContainerExit {
+    std::string name;
+    int exit_code = 0;
+  };
+  std::vector<ContainerExit> containers;
 };
 
 struct Options {

@@ -129,6 +129,7 @@ struct Engine::Impl {
   void add_child(const std::string& parent_name, const std::string& child_name);
   void set_phase(Node& node, Phase phase, const std::string& message = "");
   std::vector<std::string> outbound_nodes(const std::string& node_id) const;
+  std::vector<std::string> pod_outbound_nodes(const Node& node) const;
 
   // --- execution (operate.cc, steps.cc, dag.cc, pod.cc)
   void advance();
@@ -141,6 +142,14 @@ struct Engine::Impl {
   Node* execute_retry(const ExecuteRequest& request, const ResolvedTemplate& resolved, const Json& tmpl,
                       const Json& inputs);
   void finish_pod(const Event& event);
+  // Pod shapes (pod_verdict.cc, daemon.cc, volumes.cc, http.cc).
+  void create_container_nodes(const Node& pod, const Json& tmpl);
+  void finish_container_nodes(const Node& pod, const Json& tmpl, const Event& event);
+  void mark_ready(Node& node, bool readiness_passed);
+  void kill_daemoned_children(const std::string& boundary_id);
+  Json pod_volumes(const Json& tmpl) const;
+  void add_pod_settings(LaunchAction& launch) const;
+  void finish_http(Node& node, const Json& tmpl, const Event& event);
 
   // --- scope (scope.cc)
   void add_node_to_scope(expr::Scope& scope, const std::string& prefix, const Node& node) const;
@@ -155,6 +164,9 @@ struct Engine::Impl {
   void begin_shutdown(const std::string& node_message, const std::string& workflow_message);
   void enforce_deadlines();
 };
+
+// The template with spec.templateDefaults merged in (template_defaults.cc).
+Json with_template_defaults(const Json& tmpl, const Json& defaults);
 
 // Inputs: merges arguments into the template's declared inputs and
 // substitutes them (and globals) through the template. On success `inputs`

@@ -88,17 +88,49 @@ void Engine::Impl::set_phase(Node& node, Phase phase, const std::string& message
   progressed = true;
 }
 
+// A pod is its own outbound node, except a containerSet's: there the leaf
+// containers are, and a container whose child lies outside the pod (the
+// next step or task) is the last of its branch.
+std::vector<std::string> Engine::Impl::pod_outbound_nodes(const Node& node) const {
+  auto child_of = [&](const std::string& id) -> const Node* {
+    auto it = status.nodes.find(id);
+    return it == status.nodes.end() ? nullptr : &it->second;
+  };
+  if (node.type == NodeType::kPod) {
+    bool has_containers = false;
+    for (const auto& id : node.children) {
+      const Node* child = child_of(id);
+      has_containers = has_containers || (child && child->type == NodeType::kContainer && child->boundary_id == node.id);
+    }
+    if (!has_containers) return {node.id};
+  }
+  if (node.children.empty()) return {node.id};
+  std::vector<std::string> out;
+  for (const auto& id : node.children) {
+    const Node* child = child_of(id);
+    if (!child) continue;
+    if (node.type == NodeType::kContainer && child->boundary_id != node.boundary_id) {
+      out.push_back(node.id);
+    } else {
+      auto more = outbound_nodes(id);
+      out.insert(out.end(), more.begin(), more.end());
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> Engine::Impl::outbound_nodes(const std::string& node_id) const {
   auto it = status.nodes.find(node_id);
   if (it == status.nodes.end()) return {};
   const Node& node = it->second;
   switch (node.type) {
-    case NodeType::kPod:
     case NodeType::kSkipped:
     case NodeType::kSuspend:
     case NodeType::kHTTP:
-    case NodeType::kContainer:
       return {node.id};
+    case NodeType::kPod:
+    case NodeType::kContainer:
+      return pod_outbound_nodes(node);
     case NodeType::kRetry:
       if (!node.children.empty()) return {node.children.back()};
       return {node.id};

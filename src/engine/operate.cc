@@ -150,7 +150,13 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
         if (it != s.status.nodes.end() && it->second.phase == Phase::kPending) {
           s.set_phase(it->second, Phase::kRunning);
           it->second.host_node_name = event.host_node_name;
+          s.mark_ready(it->second, false);
         }
+        break;
+      }
+      case Event::Kind::kStepReady: {
+        auto it = s.status.nodes.find(event.node_id);
+        if (it != s.status.nodes.end() && !is_completed(it->second.phase)) s.mark_ready(it->second, true);
         break;
       }
       case Event::Kind::kStepFinished:
@@ -224,6 +230,9 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
 
   auto resolved = templates.resolve(*request.holder, *request.context);
   if (!resolved) return fail(NodeType::kSkipped, resolved.status().message());
+  if (auto defaults = spec.find("templateDefaults"); defaults != spec.end()) {
+    resolved->tmpl = with_template_defaults(resolved->tmpl, *defaults);
+  }
 
   expr::Scope extra;
   extra["node.name"] = request.node_name;
@@ -243,13 +252,14 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   if (tmpl.contains("steps")) type = NodeType::kSteps;
   else if (tmpl.contains("dag")) type = NodeType::kDAG;
   else if (tmpl.contains("suspend")) type = NodeType::kSuspend;
-  else if (tmpl.contains("container") || tmpl.contains("script")) type = NodeType::kPod;
+  else if (tmpl.contains("container") || tmpl.contains("script") || tmpl.contains("containerSet")) type = NodeType::kPod;
+  else if (tmpl.contains("http")) type = NodeType::kHTTP;
   else return fail(NodeType::kPod, "template '" + resolved->template_name + "' has no kind this runtime supports");
 
   Node* node = existing;
   if (!node) {
     if (terminating) return nullptr;
-    Phase initial = type == NodeType::kPod ? Phase::kPending : Phase::kRunning;
+    Phase initial = type == NodeType::kPod || type == NodeType::kHTTP ? Phase::kPending : Phase::kRunning;
     node = &create_node(request.node_name, request.display_name, type, initial, request.boundary_id);
     node->template_name = resolved->template_name;
     node->template_ref = resolved->template_ref;
@@ -262,8 +272,14 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   if (type == NodeType::kSteps || type == NodeType::kDAG) inner_scopes[node->id] = resolved->set->scope;
 
   switch (type) {
-    case NodeType::kSteps: return execute_steps(*node, tmpl, *resolved->set);
-    case NodeType::kDAG: return execute_dag(*node, tmpl, *resolved->set);
+    case NodeType::kSteps:
+    case NodeType::kDAG: {
+      Node* done = type == NodeType::kSteps ? execute_steps(*node, tmpl, *resolved->set)
+                                            : execute_dag(*node, tmpl, *resolved->set);
+      // Daemons live as long as the steps or DAG that started them.
+      if (done && done->fulfilled()) kill_daemoned_children(done->id);
+      return done;
+    }
     case NodeType::kSuspend: return execute_suspend(*node, tmpl);
     default: return execute_pod(*node, tmpl);
   }

@@ -1,7 +1,9 @@
-// Leaf templates: pods (container and script) and suspend.
+// Leaf templates: pods (container, script, containerSet; with init
+// containers and sidecars) and suspend.
 #include "base/naming.h"
 #include "base/strings.h"
 #include "engine/internal.h"
+#include "engine/pod_verdict.h"
 
 namespace skiff::engine {
 
@@ -19,8 +21,11 @@ Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
       node.template_ref.is_object() ? string_field(node.template_ref, "template") : node.template_name;
   launch.launch.pod_name = argo_pod_name(options.name, node.name, pod_template);
   launch.launch.tmpl = tmpl;
+  add_pod_settings(launch.launch);
   actions.push_back(std::move(launch));
   running_pods.emplace(node.id, tmpl);
+  // Argo adds a containerSet's Container nodes once its pod exists.
+  if (tmpl.contains("containerSet")) create_container_nodes(node, tmpl);
   // activeDeadlineSeconds (seconds) or timeout (a duration) bounds the pod.
   std::optional<Duration> limit;
   if (auto d = tmpl.find("activeDeadlineSeconds"); d != tmpl.end()) {
@@ -44,15 +49,32 @@ void Engine::Impl::finish_pod(const Event& event) {
   running_pods.erase(pod);
   Node& node = it->second;
   if (!event.host_node_name.empty()) node.host_node_name = event.host_node_name;
-
-  if (!event.error.empty()) {
-    set_phase(node, Phase::kError, event.error);
+  // A daemon stopped because its scope completed has already ended as Argo
+  // ends it; what its process did when stopped does not matter.
+  if (node.fulfilled() && !node.daemoned) return;
+  node.daemoned = false;
+  node.pod_ip.clear();
+  if (tmpl.contains("http")) {
+    pod_deadlines.erase(node.id);
+    pods_past_deadline.erase(node.id);
+    finish_http(node, tmpl, event);
     return;
   }
 
+  if (!event.error.empty()) {
+    set_phase(node, Phase::kError, event.error);
+    finish_container_nodes(node, tmpl, event);
+    return;
+  }
+
+  const PodVerdict verdict = assess_pod(tmpl, event);
   Json outputs = Json::object();
-  outputs["result"] = event.result;
-  outputs["exitCode"] = std::to_string(event.exit_code);
+  // The result and exit code are the main container's; a containerSet
+  // without one named "main" has neither.
+  if (verdict.main_ran && verdict.has_main) {
+    outputs["result"] = event.result;
+    outputs["exitCode"] = std::to_string(verdict.main_exit_code);
+  }
 
   std::string output_error;
   const Json declared = tmpl.contains("outputs") ? tmpl["outputs"].value("parameters", Json::array()) : Json::array();
@@ -80,7 +102,7 @@ void Engine::Impl::finish_pod(const Event& event) {
     if (out.contains("value")) params.push_back(std::move(out));
   }
   if (!params.empty()) outputs["parameters"] = params;
-  node.outputs = outputs;
+  if (!outputs.empty()) node.outputs = outputs;
 
   const bool past_deadline = pods_past_deadline.erase(node.id) > 0;
   pod_deadlines.erase(node.id);
@@ -88,14 +110,19 @@ void Engine::Impl::finish_pod(const Event& event) {
     set_phase(node, Phase::kFailed, shutdown_node_message);
   } else if (past_deadline) {
     set_phase(node, Phase::kFailed, "Pod was active on the node longer than the specified deadline");
-  } else if (event.exit_code != 0) {
-    set_phase(node, Phase::kFailed, "Error (exit code " + std::to_string(event.exit_code) + ")");
+  } else if (!verdict.failure.empty()) {
+    set_phase(node, Phase::kFailed, verdict.failure);
+  } else if (is_daemon(tmpl)) {
+    // A daemon is meant to run until its scope ends: ending on its own,
+    // even successfully, fails it.
+    set_phase(node, Phase::kFailed);
   } else if (!output_error.empty()) {
     set_phase(node, Phase::kError, output_error);
   } else {
     set_phase(node, Phase::kSucceeded);
     publish_global_outputs(outputs);
   }
+  finish_container_nodes(node, tmpl, event);
 }
 
 Node* Engine::Impl::execute_suspend(Node& node, const Json& tmpl) {

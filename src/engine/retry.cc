@@ -67,6 +67,13 @@ Node* Engine::Impl::execute_retry(const ExecuteRequest& request, const ResolvedT
   Node& last = status.nodes[node->children.back()];
   if (!last.fulfilled()) return run_attempt(node->children.size() - 1);
   Node& self = *find_node_by_name(retry_name);
+  if (last.daemoned) {
+    // A daemon's attempt is running and ready: so is the Retry node.
+    self.daemoned = true;
+    self.pod_ip = last.pod_ip;
+    set_phase(self, last.phase);
+    return &self;
+  }
   if (last.phase == Phase::kSucceeded || last.phase == Phase::kSkipped || last.phase == Phase::kOmitted) {
     self.outputs = last.outputs;
     set_phase(self, last.phase);

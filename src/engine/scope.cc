@@ -16,6 +16,7 @@ void Engine::Impl::add_node_to_scope(expr::Scope& scope, const std::string& pref
   scope[prefix + ".startedAt"] = format_rfc3339(node.started_at);
   if (node.finished_at) scope[prefix + ".finishedAt"] = format_rfc3339(*node.finished_at);
   if (!node.host_node_name.empty()) scope[prefix + ".hostNodeName"] = node.host_node_name;
+  if (!node.pod_ip.empty()) scope[prefix + ".ip"] = node.pod_ip;
   const Json& outputs = source->outputs;
   if (!outputs.is_object()) return;
   if (auto r = outputs.find("result"); r != outputs.end() && r->is_string()) {

@@ -14,7 +14,8 @@ const std::set<std::string> kWorkflowKeys = {"createError", "phase",     "messag
                                              "nodeCount",   "launchOrder", "nodes", "checkpoints", "at"};
 const std::set<std::string> kNodeKeys = {"id",       "displayName",   "type",     "templateName", "templateScope",
                                          "phase",    "message",       "boundaryID", "children",   "childrenAnyOrder",
-                                         "outboundNodes", "inputs",   "outputs",  "templateRef",  "podName"};
+                                         "outboundNodes", "inputs",   "outputs",  "templateRef",  "podName",
+                                         "daemoned", "podIP"};
 
 std::string quoted(const Json& value) {
   if (value.is_null()) return "<absent>";
@@ -139,7 +140,8 @@ class Checker {
     for (const auto& [key, value] : expected.items()) {
       if (!kNodeKeys.count(key)) fail(subject, key, Json("a known field"), Json(key + " (unknown field)"));
     }
-    for (const char* field : {"id", "displayName", "type", "templateName", "templateScope", "phase", "message"}) {
+    for (const char* field :
+         {"id", "displayName", "type", "templateName", "templateScope", "phase", "message", "daemoned", "podIP"}) {
       if (expected.contains(field)) compare_scalar(subject, field, expected[field], node.value(field, Json()));
     }
     if (expected.contains("boundaryID")) {

@@ -30,6 +30,7 @@ int int_field(const Json& object, const char* key, int fallback) {
 struct Pod {
   std::string node_id;
   Launch launch;
+  Json tmpl;
   size_t sequence = 0;
   bool started = false;
   bool finished = false;
@@ -80,6 +81,7 @@ class FakeWorld {
       Pod pod;
       pod.node_id = action.launch.node_id;
       pod.launch = Launch{action.launch.node_name, action.launch.pod_name, now_};
+      pod.tmpl = action.launch.tmpl;
       pod.sequence = pods_.size();
       if (pods_script_.contains(pod.launch.node_name)) {
         pod.answer = pods_script_[pod.launch.node_name];
@@ -92,6 +94,38 @@ class FakeWorld {
 
   void send(const Event& event) { take(engine_.handle(event, at_second(now_))); }
 
+  std::string node_id_named(const std::string& name) const {
+    for (const auto& pod : pods_) {
+      if (pod.launch.node_name == name) return pod.node_id;
+    }
+    return "";
+  }
+
+  // A pod with init containers, sidecars or a containerSet reports each
+  // container: its scripted exit code (default 0), or nothing for one
+  // scripted `ran: false`. A lone container reports none, as the runtime.
+  static std::vector<Event::ContainerExit> container_exits(const Json& tmpl, const Json& answer) {
+    std::vector<Event::ContainerExit> out;
+    const bool shaped = tmpl.contains("containerSet") || tmpl.contains("initContainers") || tmpl.contains("sidecars");
+    if (!shaped) return out;
+    const Json scripted = answer.value("containers", Json::object());
+    auto add = [&](const std::string& name, int fallback) {
+      const Json c = scripted.value(name, Json::object());
+      if (c.contains("ran") && scalar_text(c["ran"]) == "false") return;
+      out.push_back({name, int_field(c, "exitCode", fallback)});
+    };
+    for (const auto& c : tmpl.value("initContainers", Json::array())) add(scalar_text(c.value("name", Json(""))), 0);
+    if (tmpl.contains("containerSet")) {
+      for (const auto& c : tmpl["containerSet"].value("containers", Json::array())) {
+        add(scalar_text(c.value("name", Json(""))), 0);
+      }
+    } else {
+      add("main", int_field(answer, "exitCode", 0));
+    }
+    for (const auto& c : tmpl.value("sidecars", Json::array())) add(scalar_text(c.value("name", Json(""))), 0);
+    return out;
+  }
+
   void play_timeline(int second) {
     for (const auto& entry : script_.value("timeline", Json::array())) {
       if (int_field(entry, "at", -1) != second) continue;
@@ -101,6 +135,10 @@ class FakeWorld {
         event.kind = Event::Kind::kTerminate;
       } else if (kind == "timer") {
         event.kind = Event::Kind::kTimer;
+      } else if (kind == "ready") {
+        // A readiness probe passed: names the pod by its node name.
+        event.kind = Event::Kind::kStepReady;
+        event.node_id = node_id_named(scalar_text(entry.value("node", Json(""))));
       } else {
         run_.problems.push_back("timeline: unknown event '" + kind + "'");
         continue;
@@ -165,6 +203,7 @@ class FakeWorld {
       event.node_id = pods_[i].node_id;
       event.exit_code = int_field(answer, "exitCode", 0);
       event.result = scalar_text(answer.value("result", Json("")));
+      event.containers = container_exits(pods_[i].tmpl, answer);
       const Json files = answer.value("files", Json::object());
       for (const auto& [path, text] : files.items()) {
         event.files[path] = scalar_text(text);

@@ -6,9 +6,13 @@
 // script.yaml:
 //   options: {name, entrypoint, serviceAccount, parameters: {k: v}}
 //   pods:                      # keyed by node name; unlisted pods exit 0
-//     "wf[0].a": {exitCode, result, files: {path: text}, error, duration}
+//     "wf[0].a": {exitCode, result, files: {path: text}, error, duration,
+//                 containers: {name: {exitCode} or {ran: false}}}
+//                 # containers: of a pod with init containers, sidecars or
+//                 # a containerSet; unlisted ones exit 0
 //   timeline:                  # seconds after start
 //     - {at: 3, event: terminate}   # or: timer
+//     - {at: 2, event: ready, node: "wf[0].server"}  # readiness probe passed
 //   maxSeconds: 300            # the run fails if not complete by then
 #pragma once
 
