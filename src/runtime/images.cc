@@ -60,6 +60,8 @@ const std::vector<KnownImage>& known_images() {
        {},
        {{"/argosay", {kSelf, "argosay"}}, {"argosay", {kSelf, "argosay"}}}},
       {"docker/whalesay", "", {"cowsay"}, {}},
+      // Argo's executor image: skiff is its own executor (`argoexec agent ...`).
+      {"argoproj/argoexec", "", {kSelf}, {}, {{"argoexec", {kSelf}}}},
       {"alpine", "", {}, {"/bin/sh"}},
       {"busybox", "", {}, {"sh"}},
       {"ubuntu", "", {}, {"bash"}},

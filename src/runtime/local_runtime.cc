@@ -294,7 +294,7 @@ class LocalRuntime final : public Runtime {
 }  // namespace
 
 std::unique_ptr<Runtime> make_local_runtime(const LocalOptions& options) {
-  return std::make_unique<LocalRuntime>(options);
+  return make_pod_runtime(std::make_unique<LocalRuntime>(options));
 }
 
 }  // namespace skiff::runtime

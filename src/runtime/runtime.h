@@ -25,6 +25,35 @@ struct Mount {
   bool read_only = false;
 };
 
+// How to tell that a container is ready to serve (a readiness probe): a
+// command that exits 0, an HTTP GET answered 200-399, or a TCP port that
+// accepts, tried every `period` from `initial_delay` on.
+struct Probe {
+  std::vector<std::string> exec;  // non-empty: run this command
+  int port = 0;                   // httpGet / tcpSocket: a local port
+  std::string http_path;          // httpGet (else a TCP connect)
+  bool http = false;
+  Duration initial_delay{};
+  Duration period = std::chrono::seconds(10);
+  Duration timeout = std::chrono::seconds(1);
+};
+
+// Another container of the pod: an init container (run to completion, in
+// order, before the main container), a sidecar (started with the main
+// container, stopped once it ends) or a member of a containerSet (the pod's
+// main containers, each started when those it depends on succeeded).
+struct ContainerSpec {
+  std::string name;
+  std::string image;
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string working_dir;
+  std::vector<Mount> mounts;
+  std::vector<std::string> dependencies;  // containerSet members only
+  std::optional<Probe> readiness;
+};
+
 // What to run, fully resolved by the engine and controller: no `{{...}}`
 // tags remain.
 struct StepSpec {
@@ -43,6 +72,24 @@ struct StepSpec {
   std::vector<std::string> output_files;
   std::vector<Mount> mounts;
   Duration termination_grace = std::chrono::seconds(30);
+
+  // A pod of more than one container. The fields above are its "main"
+  // container, unless `container_set` is given: then those are the main
+  // containers (output files are read from the one named "main").
+  std::vector<ContainerSpec> init_containers;
+  std::vector<ContainerSpec> sidecars;
+  std::vector<ContainerSpec> container_set;
+  std::optional<Probe> readiness;  // of the main container
+
+  bool is_pod() const {
+    return !init_containers.empty() || !sidecars.empty() || !container_set.empty() || readiness.has_value();
+  }
+};
+
+// How one container of a pod ended.
+struct ContainerExit {
+  std::string name;
+  int exit_code = 0;
 };
 
 // A step's process has ended (or could not be started).
@@ -55,6 +102,11 @@ struct Completion {
   std::string error;    // non-empty when the step could not be run at all
   Time started{};
   Time finished{};
+  // A pod (StepSpec::is_pod): every container that ran, in the order init
+  // containers, main containers, sidecars. A containerSet member that did
+  // not run because a dependency failed is reported with exit code 64, as
+  // Argo's executor reports it; one never reached is absent.
+  std::vector<ContainerExit> containers;
 };
 
 class Runtime {
@@ -79,6 +131,10 @@ class Runtime {
 
   // Number of steps launched and not yet reported complete.
   virtual size_t running() const = 0;
+
+  // Steps whose readiness probes have all passed since the last call (each
+  // reported once). wait() returns early when there are some.
+  virtual std::vector<std::string> take_ready() { return {}; }
 
   // The step's combined stdout and stderr so far (the whole log).
   virtual Result<std::string> logs(const std::string& id) const = 0;
@@ -106,7 +162,14 @@ struct LocalOptions {
   bool steps_die_with_runtime = true;
 };
 
+// Pods (StepSpec::is_pod) run as one process per container, sequenced and
+// probed by the runtime; a lone container is one process.
 std::unique_ptr<Runtime> make_local_runtime(const LocalOptions& options);
+
+// Runs pods on a runtime that runs single containers: each container is a
+// step of `containers` named "<pod id>.<container name>". Single-container
+// steps pass straight through.
+std::unique_ptr<Runtime> make_pod_runtime(std::unique_ptr<Runtime> containers);
 
 // The command the image runs when a container gives `args` but no `command`
 // (its ENTRYPOINT/CMD), from a table of well-known images; empty when unknown.

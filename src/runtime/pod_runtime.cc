@@ -1,0 +1,450 @@
+// Pods on a runtime of single containers: the kubelet's part, locally. Init
+// containers run one after another, then the main container(s) and the
+// sidecars start; a containerSet member starts when the members it depends
+// on succeeded; once every main container has ended the sidecars are
+// stopped, and the pod completes when nothing of it runs any more.
+// Readiness probes are tried on their period, and a pod whose running
+// containers all passed theirs is reported ready once.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "runtime/probe.h"
+#include "runtime/runtime.h"
+
+namespace skiff::runtime {
+namespace {
+
+using internal::probe_local_port;
+
+// What Argo's executor exits with when it cannot run a container's command
+// (here: a dependency failed).
+constexpr int kExecutorExitCode = 64;
+
+enum class Role { kInit, kMain, kSidecar };
+enum class State { kWaiting, kRunning, kDone };
+
+struct Container {
+  Role role = Role::kMain;
+  StepSpec step;  // as a lone step, id "<pod>.<name>"
+  std::string name;
+  std::vector<std::string> dependencies;
+  std::optional<Probe> readiness;
+  State state = State::kWaiting;
+  bool ready = false;
+  bool probing = false;  // an exec probe runs now
+  Time next_probe{};
+  bool ran = false;  // reported in Completion::containers
+  int exit_code = 0;
+  std::string error;
+  std::string result;
+  std::map<std::string, std::string> files;
+};
+
+struct Pod {
+  StepSpec spec;
+  std::vector<Container> containers;  // init containers, main containers, sidecars
+  bool cancelled = false;
+  bool reported_ready = false;
+  std::string error;
+  Time started{};
+};
+
+Time clock_now() { return now_from(Clock::now()); }
+
+StepSpec container_step(const StepSpec& pod, const ContainerSpec& c) {
+  StepSpec step;
+  step.id = pod.id + "." + c.name;
+  step.name = pod.name + "." + c.name;
+  step.image = c.image;
+  step.command = c.command;
+  step.args = c.args;
+  step.env = c.env;
+  step.working_dir = c.working_dir;
+  step.mounts = c.mounts;
+  step.termination_grace = pod.termination_grace;
+  step.env.emplace_back("ARGO_CONTAINER_NAME", c.name);
+  return step;
+}
+
+class PodRuntime final : public Runtime {
+ public:
+  explicit PodRuntime(std::unique_ptr<Runtime> containers) : inner_(std::move(containers)) {}
+
+  Status launch(const StepSpec& spec) override {
+    if (!spec.is_pod()) {
+      SKIFF_RETURN_IF_ERROR(inner_->launch(spec));
+      plain_.insert(spec.id);
+      return Status::ok();
+    }
+    if (pods_.count(spec.id) || plain_.count(spec.id)) return failed_precondition("step " + spec.id + " is already running");
+    Pod pod;
+    pod.spec = spec;
+    pod.started = clock_now();
+    for (const auto& c : spec.init_containers) add(pod, Role::kInit, c);
+    if (spec.container_set.empty()) {
+      Container main;
+      main.role = Role::kMain;
+      main.name = "main";
+      main.step = spec;
+      main.step.init_containers.clear();
+      main.step.sidecars.clear();
+      main.step.readiness.reset();
+      main.readiness = spec.readiness;
+      pod.containers.push_back(std::move(main));
+    } else {
+      for (const auto& c : spec.container_set) add(pod, Role::kMain, c);
+    }
+    for (const auto& c : spec.sidecars) add(pod, Role::kSidecar, c);
+    // Outputs are the main container's to give.
+    for (auto& c : pod.containers) {
+      if (c.role == Role::kMain && c.name == "main") c.step.output_files = spec.output_files;
+    }
+    Pod& stored = pods_.emplace(spec.id, std::move(pod)).first->second;
+    advance(stored);
+    // Nothing could start at all: report it as a launch failure.
+    if (!stored.error.empty() && !any_running(stored)) {
+      Status failed = internal_error(stored.error);
+      forget(stored);
+      return failed;
+    }
+    return Status::ok();
+  }
+
+  void cancel(const std::string& id) override {
+    auto it = pods_.find(id);
+    if (it == pods_.end()) {
+      inner_->cancel(id);
+      return;
+    }
+    Pod& pod = it->second;
+    pod.cancelled = true;
+    for (auto& c : pod.containers) {
+      if (c.state == State::kRunning) inner_->cancel(c.step.id);
+    }
+  }
+
+  std::vector<Completion> wait(std::optional<Time> until) override {
+    for (;;) {
+      std::vector<Completion> out;
+      run_due_probes();
+      if (!ready_.empty() || woken_.exchange(false)) return out;
+      std::optional<Time> probe_at = next_probe_time();
+      std::optional<Time> deadline = until;
+      if (probe_at && (!deadline || *probe_at < *deadline)) deadline = probe_at;
+      std::vector<Completion> done = inner_->wait(deadline);
+      for (auto& c : done) route(std::move(c), &out);
+      collect(&out);
+      if (!out.empty() || !ready_.empty() || woken_.exchange(false)) return out;
+      if (done.empty() && until && clock_now() >= *until) return out;
+      // Otherwise only containers of pods moved, or a probe is due: go on.
+    }
+  }
+
+  void wake() override {
+    woken_.store(true);
+    inner_->wake();
+  }
+
+  size_t running() const override { return plain_.size() + pods_.size(); }
+
+  std::vector<std::string> take_ready() override { return std::exchange(ready_, {}); }
+
+  Result<std::string> logs(const std::string& id) const override {
+    std::vector<std::string> steps;
+    if (auto pod = pods_.find(id); pod != pods_.end()) {
+      for (const auto& c : pod->second.containers) {
+        if (c.role == Role::kMain && c.ran) steps.push_back(c.step.id);
+      }
+    } else if (auto done = main_steps_.find(id); done != main_steps_.end()) {
+      steps = done->second;
+    } else {
+      return inner_->logs(id);
+    }
+    // A pod's log is its main containers' logs, in order.
+    std::string text;
+    bool any = false;
+    for (const auto& step : steps) {
+      auto part = inner_->logs(step);
+      if (!part) continue;
+      any = true;
+      text += *part;
+    }
+    if (!any) return not_found("no logs for step " + id);
+    return text;
+  }
+
+ private:
+  void add(Pod& pod, Role role, const ContainerSpec& spec) {
+    Container c;
+    c.role = role;
+    c.name = spec.name;
+    c.step = container_step(pod.spec, spec);
+    c.dependencies = spec.dependencies;
+    c.readiness = spec.readiness;
+    pod.containers.push_back(std::move(c));
+  }
+
+  static bool any_running(const Pod& pod) {
+    return std::any_of(pod.containers.begin(), pod.containers.end(),
+                       [](const Container& c) { return c.state == State::kRunning; });
+  }
+
+  Container* find(Pod& pod, const std::string& name) {
+    for (auto& c : pod.containers) {
+      if (c.name == name) return &c;
+    }
+    return nullptr;
+  }
+
+  void start(Pod& pod, Container& c) {
+    Status launched = inner_->launch(c.step);
+    if (!launched) {
+      c.state = State::kDone;
+      c.error = launched.message();
+      if (pod.error.empty()) pod.error = launched.message();
+      return;
+    }
+    c.state = State::kRunning;
+    c.ran = true;
+    owners_[c.step.id] = {pod.spec.id, c.name};
+    c.ready = !c.readiness.has_value();
+    if (c.readiness) c.next_probe = clock_now() + c.readiness->initial_delay;
+  }
+
+  bool failed(const Container& c) const { return c.state == State::kDone && (c.exit_code != 0 || !c.error.empty()); }
+
+  // Starts whatever the pod's state allows, stops sidecars once the main
+  // containers are done.
+  void advance(Pod& pod) {
+    bool halted = pod.cancelled || !pod.error.empty();
+    // Init containers, in order, each to success.
+    for (auto& c : pod.containers) {
+      if (c.role != Role::kInit) continue;
+      if (failed(c)) halted = true;
+      if (c.state == State::kDone) continue;
+      if (c.state == State::kWaiting && !halted) start(pod, c);
+      return;  // an init container runs (or could not start): wait for it
+    }
+    bool mains_done = true;
+    if (!halted) {
+      for (auto& c : pod.containers) {
+        if (c.role == Role::kSidecar && c.state == State::kWaiting) start(pod, c);
+      }
+    }
+    // Members whose dependencies are settled start, or are skipped when one
+    // failed; repeat until nothing changes (skips cascade).
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& c : pod.containers) {
+        if (c.role != Role::kMain || c.state != State::kWaiting) continue;
+        if (halted || !pod.error.empty()) break;
+        bool ready = true, blocked = false;
+        for (const auto& dep : c.dependencies) {
+          Container* d = find(pod, dep);
+          if (!d || d->state != State::kDone) {
+            ready = false;
+          } else if (failed(*d)) {
+            blocked = true;
+          }
+        }
+        if (blocked) {
+          c.state = State::kDone;
+          c.ran = true;
+          c.exit_code = kExecutorExitCode;
+          changed = true;
+        } else if (ready) {
+          start(pod, c);
+          changed = true;
+        }
+      }
+    }
+    for (const auto& c : pod.containers) {
+      if (c.role == Role::kMain && c.state != State::kDone) mains_done = false;
+    }
+    if (mains_done || halted || !pod.error.empty()) {
+      for (auto& c : pod.containers) {
+        if (c.role == Role::kSidecar && c.state == State::kRunning) inner_->cancel(c.step.id);
+        if (c.role == Role::kSidecar && c.state == State::kWaiting) c.state = State::kDone;
+      }
+      if (pod.cancelled || !pod.error.empty()) {
+        for (auto& c : pod.containers) {
+          if (c.state == State::kRunning) inner_->cancel(c.step.id);
+        }
+      }
+    }
+    check_ready(pod);
+  }
+
+  bool complete(const Pod& pod) const {
+    if (any_running(pod)) return false;
+    if (pod.cancelled || !pod.error.empty()) return true;
+    for (const auto& c : pod.containers) {
+      if (c.role == Role::kInit && failed(c)) return true;
+      if (c.role == Role::kMain && c.state != State::kDone) return false;
+    }
+    return true;
+  }
+
+  void route(Completion done, std::vector<Completion>* out) {
+    if (plain_.erase(done.id)) {
+      out->push_back(std::move(done));
+      return;
+    }
+    if (auto probe = probes_.find(done.id); probe != probes_.end()) {
+      auto [pod_id, name] = probe->second;
+      probes_.erase(probe);
+      auto pod = pods_.find(pod_id);
+      if (pod == pods_.end()) return;
+      Container* c = find(pod->second, name);
+      if (!c) return;
+      c->probing = false;
+      if (done.exit_code == 0 && done.error.empty()) {
+        c->ready = true;
+      } else {
+        c->next_probe = clock_now() + c->readiness->period;
+      }
+      check_ready(pod->second);
+      return;
+    }
+    auto owner = owners_.find(done.id);
+    if (owner == owners_.end()) return;
+    auto [pod_id, name] = owner->second;
+    owners_.erase(owner);
+    auto pod = pods_.find(pod_id);
+    if (pod == pods_.end()) return;
+    Container* c = find(pod->second, name);
+    if (!c) return;
+    c->state = State::kDone;
+    c->exit_code = done.exit_code;
+    c->error = done.error;
+    c->result = std::move(done.result);
+    c->files = std::move(done.files);
+    if (!done.error.empty() && pod->second.error.empty()) pod->second.error = done.error;
+    advance(pod->second);
+  }
+
+  void collect(std::vector<Completion>* out) {
+    for (auto it = pods_.begin(); it != pods_.end();) {
+      Pod& pod = it->second;
+      if (!complete(pod)) {
+        ++it;
+        continue;
+      }
+      Completion done;
+      done.id = pod.spec.id;
+      done.killed = pod.cancelled;
+      done.error = pod.error;
+      done.started = pod.started;
+      done.finished = clock_now();
+      bool exit_set = false;
+      for (auto& c : pod.containers) {
+        if (!c.ran) continue;
+        done.containers.push_back({c.name, c.exit_code});
+        if (c.role != Role::kMain) continue;
+        if (c.name == "main") {
+          done.exit_code = c.exit_code;
+          done.result = c.result;
+          done.files = c.files;
+          exit_set = true;
+        } else if (!exit_set && done.exit_code == 0) {
+          done.exit_code = c.exit_code;  // the first failure, without a "main"
+        }
+      }
+      std::vector<std::string> steps;
+      for (const auto& c : pod.containers) {
+        if (c.role == Role::kMain && c.ran) steps.push_back(c.step.id);
+      }
+      main_steps_[pod.spec.id] = std::move(steps);
+      out->push_back(std::move(done));
+      it = pods_.erase(it);
+    }
+  }
+
+  void forget(const Pod& pod) {
+    for (const auto& c : pod.containers) owners_.erase(c.step.id);
+    const std::string id = pod.spec.id;
+    pods_.erase(id);
+  }
+
+  void check_ready(Pod& pod) {
+    if (pod.reported_ready || pod.cancelled) return;
+    bool any_main = false;
+    for (const auto& c : pod.containers) {
+      if (c.role == Role::kInit || c.state != State::kRunning) continue;
+      if (!c.ready) return;
+      any_main = any_main || c.role == Role::kMain;
+    }
+    bool probed = std::any_of(pod.containers.begin(), pod.containers.end(),
+                              [](const Container& c) { return c.readiness.has_value(); });
+    if (!any_main || !probed) return;
+    pod.reported_ready = true;
+    ready_.push_back(pod.spec.id);
+  }
+
+  std::optional<Time> next_probe_time() const {
+    std::optional<Time> next;
+    for (const auto& [id, pod] : pods_) {
+      for (const auto& c : pod.containers) {
+        if (!c.readiness || c.ready || c.probing || c.state != State::kRunning || pod.reported_ready) continue;
+        if (!next || c.next_probe < *next) next = c.next_probe;
+      }
+    }
+    return next;
+  }
+
+  void run_due_probes() {
+    const Time now = clock_now();
+    for (auto& [id, pod] : pods_) {
+      if (pod.reported_ready) continue;
+      for (auto& c : pod.containers) {
+        if (!c.readiness || c.ready || c.probing || c.state != State::kRunning || c.next_probe > now) continue;
+        const Probe& probe = *c.readiness;
+        if (!probe.exec.empty()) {
+          // The probe runs beside the container, with its image and mounts.
+          StepSpec step = c.step;
+          step.id = c.step.id + ".probe";
+          step.command = probe.exec;
+          step.args.clear();
+          step.output_files.clear();
+          step.script_source.reset();
+          if (inner_->launch(step)) {
+            c.probing = true;
+            probes_[step.id] = {id, c.name};
+          } else {
+            c.next_probe = now + probe.period;
+          }
+          continue;
+        }
+        if (probe_local_port(probe.port, probe.http, probe.http_path, probe.timeout)) {
+          c.ready = true;
+        } else {
+          c.next_probe = clock_now() + probe.period;
+        }
+      }
+      check_ready(pod);
+    }
+  }
+
+  std::unique_ptr<Runtime> inner_;
+  std::set<std::string> plain_;
+  std::map<std::string, Pod> pods_;
+  // Container and probe steps -> (pod id, container name).
+  std::unordered_map<std::string, std::pair<std::string, std::string>> owners_;
+  std::unordered_map<std::string, std::pair<std::string, std::string>> probes_;
+  // Finished pods -> the steps whose logs are the pod's.
+  std::unordered_map<std::string, std::vector<std::string>> main_steps_;
+  std::vector<std::string> ready_;
+  std::atomic<bool> woken_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<Runtime> make_pod_runtime(std::unique_ptr<Runtime> containers) {
+  return std::make_unique<PodRuntime>(std::move(containers));
+}
+
+}  // namespace skiff::runtime

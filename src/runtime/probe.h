@@ -1,0 +1,14 @@
+// Readiness checks against this machine (internal to the runtime).
+#pragma once
+
+#include <string>
+
+#include "base/time.h"
+
+namespace skiff::runtime::internal {
+
+// Connects to 127.0.0.1:port within `timeout`; with `http`, also sends
+// GET http_path and wants a 200-399 status, as Kubernetes' httpGet probe.
+bool probe_local_port(int port, bool http, const std::string& http_path, Duration timeout);
+
+}  // namespace skiff::runtime::internal
