@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git ca-certificates
   libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev
+  libcurl4-openssl-dev  # http templates' requests
+  libcpp-httplib-dev    # HTTP servers in tests
   bubblewrap            # per-step private /tmp and working directory
   python3 nodejs        # interpreters that example script templates call
 )

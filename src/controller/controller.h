@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,17 @@ Result<std::vector<std::pair<std::string, std::string>>> configmap_parameters(
 // Translates a resolved container/script template into what the runtime runs.
 runtime::StepSpec step_spec(const engine::LaunchAction& launch);
 
+// Where a pod's volumes live on this machine.
+struct VolumeHost {
+  std::string run_dir;  // emptyDir and claim directories go under <run_dir>/volumes
+  const std::vector<spec::Object>* library = nullptr;  // ConfigMaps and Secrets for volumes
+};
+
+// step_spec, plus what makes a pod of it: init containers, sidecars,
+// containerSet members, readiness probes and volume mounts. An error names
+// the volume or field that cannot be honoured locally.
+Result<runtime::StepSpec> pod_step_spec(const engine::LaunchAction& launch, const VolumeHost& host);
+
 class LocalRun {
  public:
   LocalRun(runtime::Runtime& runtime, RunOptions options);
@@ -65,6 +77,8 @@ class LocalRun {
 
   runtime::Runtime& runtime_;
   RunOptions options_;
+  const std::vector<spec::Object>* library_ = nullptr;
+  std::set<std::string> stopping_;  // steps cancelled and not yet ended
   std::atomic<bool> terminate_requested_{false};
 };
 

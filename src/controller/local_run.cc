@@ -34,6 +34,7 @@ void LocalRun::request_terminate() {
 Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec::Object>& library) {
   auto created = engine::Engine::create(workflow, library, options_.engine);
   if (!created) return created.status();
+  library_ = &library;
   engine::Engine& engine = **created;
   if (!options_.run_dir.empty()) make_dirs(options_.run_dir + "/logs");
 
@@ -55,6 +56,12 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     }
     std::vector<runtime::Completion> done = runtime_.wait(engine.next_timer());
     std::vector<engine::Event> events;
+    for (auto& id : runtime_.take_ready()) {
+      engine::Event event;
+      event.kind = engine::Event::Kind::kStepReady;
+      event.node_id = std::move(id);
+      events.push_back(std::move(event));
+    }
     for (auto& completion : done) {
       engine::Event event;
       event.kind = engine::Event::Kind::kStepFinished;
@@ -65,6 +72,8 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
       event.files = std::move(completion.files);
       event.error = std::move(completion.error);
       event.host_node_name = "localhost";
+      for (const auto& c : completion.containers) event.containers.push_back({c.name, c.exit_code});
+      stopping_.erase(completion.id);
       events.push_back(std::move(event));
       save_logs(engine, completion.id);
     }
@@ -85,6 +94,16 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     carry_out(engine, engine.handle_all(events, clock_now()));
     notify();
   }
+  // Daemons stopped as their scope ended may still be shutting down: let
+  // them end (the runtime kills them after their grace period), so that
+  // their logs are kept and nothing they started outlives the run.
+  while (!stopping_.empty() && !terminate_requested_.load()) {
+    for (auto& completion : runtime_.wait(std::nullopt)) {
+      stopping_.erase(completion.id);
+      save_logs(engine, completion.id);
+    }
+    runtime_.take_ready();  // too late to matter
+  }
   return engine.to_json(clock_now());
 }
 
@@ -93,10 +112,11 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
   for (auto& action : actions) {
     if (action.kind == engine::Action::Kind::kCancel) {
       runtime_.cancel(action.node_id);
+      stopping_.insert(action.node_id);
       continue;
     }
-    runtime::StepSpec spec = step_spec(action.launch);
-    Status launched = runtime_.launch(spec);
+    auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_});
+    Status launched = spec ? runtime_.launch(*spec) : spec.status();
     engine::Event event;
     event.node_id = action.node_id;
     event.host_node_name = "localhost";

@@ -96,7 +96,8 @@ runtime::StepSpec step_spec(const engine::LaunchAction& launch) {
   spec.name = launch.node_name;
   const Json& tmpl = launch.tmpl;
   const bool is_script = tmpl.contains("script");
-  const Json& main = is_script ? tmpl["script"] : tmpl["container"];
+  // A containerSet has no single main container: its members come from pod_step_spec.
+  const Json main = is_script ? tmpl["script"] : tmpl.value("container", Json::object());
   spec.image = str(main, "image");
   spec.command = strings(main.value("command", Json::array()));
   spec.args = strings(main.value("args", Json::array()));
@@ -107,12 +108,15 @@ runtime::StepSpec step_spec(const engine::LaunchAction& launch) {
   }
   spec.env.emplace_back("ARGO_POD_NAME", launch.pod_name);
   spec.env.emplace_back("ARGO_NODE_ID", launch.node_id);
-  // Of the pod spec patch, the grace period matters locally: how long a
-  // cancelled step has between SIGTERM and SIGKILL.
-  if (auto patch = Json::parse(str(tmpl, "podSpecPatch"), nullptr, false);
-      patch.is_object() && patch.contains("terminationGracePeriodSeconds") &&
-      patch["terminationGracePeriodSeconds"].is_number()) {
-    spec.termination_grace = std::chrono::seconds(patch["terminationGracePeriodSeconds"].get<long>());
+  // Of the pod spec patches (workflow's, then template's), the grace period
+  // matters locally: how long a cancelled step has between SIGTERM and
+  // SIGKILL.
+  for (const auto& text : launch.pod_spec_patches) {
+    if (auto patch = Json::parse(text, nullptr, false);
+        patch.is_object() && patch.contains("terminationGracePeriodSeconds") &&
+        patch["terminationGracePeriodSeconds"].is_number()) {
+      spec.termination_grace = std::chrono::seconds(patch["terminationGracePeriodSeconds"].get<long>());
+    }
   }
   const Json outputs = tmpl.value("outputs", Json::object());
   for (const auto& p : outputs.value("parameters", Json::array())) {
