@@ -178,6 +178,7 @@ int run_command(const RunFlags& flags) {
     return 2;
   }
   options.run_dir = skiff_home() + "/runs/" + options.engine.name;
+  options.cache_dir = skiff_home() + "/cache";
 
   runtime::LocalOptions local;
   local.root = options.run_dir + "/steps";

@@ -29,6 +29,9 @@ struct RunOptions {
   engine::Options engine;  // name, namespace, entrypoint, parameters
   // Where this run keeps its files: step directories and logs.
   std::string run_dir;
+  // Where memoization caches live: one JSON file per cache, named after it.
+  // Empty: every lookup misses and nothing is stored.
+  std::string cache_dir;
   // Called after every change with the Workflow object as it stands.
   std::function<void(const Json& workflow)> on_change;
 };
@@ -44,6 +47,13 @@ std::string random_uid();
 // ConfigMaps, returning the values as parameter overrides.
 Result<std::vector<std::pair<std::string, std::string>>> configmap_parameters(
     const spec::Object& workflow, const std::vector<spec::Object>& library);
+
+// Memoization caches as files: <dir>/<cache>.json maps each key to an entry
+// shaped like Argo's ConfigMap cache entries {nodeID, outputs,
+// creationTimestamp, lastHitTimestamp}. cache_answer() answers a kCacheLookup
+// action; cache_store() carries out a kCacheSave (creating the file).
+engine::Event cache_answer(const std::string& dir, const engine::Action& lookup, Time now);
+Status cache_store(const std::string& dir, const engine::Action& save, Time now);
 
 // Translates a resolved container/script template into what the runtime runs.
 runtime::StepSpec step_spec(const engine::LaunchAction& launch);

@@ -56,7 +56,14 @@ class DagRun {
 
   Node* run() {
     std::vector<std::string> targets = target_tasks();
-    for (const auto& t : targets) execute_task(t);
+    for (const auto& t : targets) {
+      execute_task(t);
+      // A target done in this very pass is not visited again: its hooks and
+      // exit handler start here (both are idempotent).
+      if (Node* n = task_node(t); n && tasks_.count(t)) {
+        if (run_hooks(tasks_.at(t), n->id) && e_.status.nodes[n->id].fulfilled()) run_exit(tasks_.at(t), n->id);
+      }
+    }
     Phase phase = assess(targets);
     Node& self = e_.status.nodes[id_];
     if (phase == Phase::kRunning) return &self;
@@ -135,10 +142,15 @@ class DagRun {
                 {"Omitted", p == Phase::kOmitted},     {"Daemoned", n && n->daemoned},
                 {"ContinueOnFailed", on.value("failed", false)},
                 {"ContinueOnError", on.value("error", false)}};
-      bool any = false, all = n && !n->children.empty();
-      if (n) {
+      // Only a loop's TaskGroup answers AnySucceeded / AllFailed from its
+      // iterations; other nodes' children are their dependents.
+      const bool group = n && n->type == NodeType::kTaskGroup;
+      bool any = false, all = group && !n->children.empty();
+      if (group) {
         for (const auto& c : n->children) {
-          Phase cp = e_.status.nodes[c].phase;
+          auto child = e_.status.nodes.find(c);
+          if (child == e_.status.nodes.end()) continue;
+          Phase cp = child->second.phase;
           any = any || cp == Phase::kSucceeded;
           all = all && cp == Phase::kFailed;
         }
@@ -157,13 +169,20 @@ class DagRun {
     const Task& task = it->second;
     const std::string node_name = task_node_name(name);
     Node* existing = task_node(name);
-    if (existing && existing->fulfilled()) return;
+    if (existing && (existing->fulfilled() || existing->phase == Phase::kRunning)) {
+      if (!run_hooks(task, existing->id)) return;
+      if (existing->fulfilled()) {
+        run_exit(task, existing->id);
+        return;
+      }
+    }
 
     if (!existing) {
       for (const auto& dep : task.dependencies) execute_task(dep);
       for (const auto& dep : task.dependencies) {
         Node* d = task_node(dep);
-        if (!d || !d->fulfilled()) return;  // not ready yet
+        // A task waits for its dependencies and for their hooks and exit handlers.
+        if (!d || !d->fulfilled() || !e_.hooks_fulfilled(*d)) return;  // not ready yet
       }
       if (!task.depends.empty()) {
         auto run = expr::evaluate_depends(task.depends, task_results(task.depends));
@@ -202,6 +221,7 @@ class DagRun {
         if (!check_when(spec, node_name, name)) return;
       }
       run_instance(spec, node_name, name);
+      if (Node* n = task_node(name); n && n->fulfilled()) run_exit(task, n->id);
       return;
     }
     // A loop: a TaskGroup node whose children are the iterations.
@@ -211,7 +231,7 @@ class DagRun {
       group = &e_.create_node(node_name, name, NodeType::kTaskGroup, Phase::kRunning, id_);
     }
     const std::string group_name = group->name;
-    std::vector<std::string> ids;
+    bool all_created = true;
     for (size_t k = 0; k < (*loop)->size(); ++k) {
       auto instance = instantiate(spec, (**loop)[k]);
       if (!instance) {
@@ -220,13 +240,20 @@ class DagRun {
       }
       std::string display = iteration_name(name, k, (**loop)[k]);
       std::string child_name = task_node_name(display);
-      if (!e_.find_node_by_name(child_name)) {
+      if (!e_.find_node_by_name(child_name) && !check_when(*instance, child_name, display)) {
         e_.add_child(group_name, child_name);
-        if (!check_when(*instance, child_name, display)) continue;
+        continue;
       }
       run_instance(*instance, child_name, display);
+      Node* n = e_.find_node_by_name(child_name);
+      if (!n) {
+        all_created = false;  // held back (parallelism); a later pass starts it
+        continue;
+      }
       e_.add_child(group_name, child_name);
+      if (n->fulfilled()) run_exit(task, n->id);
     }
+    if (!all_created) return;
     Node& g = *e_.find_node_by_name(group_name);
     Phase phase = Phase::kSucceeded;
     for (const auto& c : g.children) {
@@ -265,6 +292,29 @@ class DagRun {
     }
   }
 
+  // The scope a task's hooks and exit handler see: every task done so far and
+  // the task's own status.
+  expr::Scope hook_scope(const Task& task, const Node& node) {
+    expr::Scope scope;
+    for (const auto& other : order_) add_task_to_scope(scope, other);
+    scope["tasks." + task.name + ".status"] = to_string(node.phase);
+    return scope;
+  }
+
+  // Runs the task's hooks; false while one that fired still runs.
+  bool run_hooks(const Task& task, const std::string& node_id) {
+    const Node& node = e_.status.nodes[node_id];
+    auto progress = e_.run_node_hooks(*task.spec, node_id, id_, context_, hook_scope(task, node), "tasks." + task.name);
+    if (!progress.error.empty()) e_.set_phase(e_.status.nodes[node_id], Phase::kError, progress.error);
+    return progress.done;
+  }
+
+  void run_exit(const Task& task, const std::string& node_id) {
+    const Node& node = e_.status.nodes[node_id];
+    auto progress = e_.run_node_exit(*task.spec, node_id, id_, context_, hook_scope(task, node), "tasks." + task.name);
+    if (!progress.error.empty()) e_.set_phase(e_.status.nodes[node_id], Phase::kError, progress.error);
+  }
+
   void add_task_to_scope(expr::Scope& scope, const std::string& task) {
     Node* n = task_node(task);
     if (!n || !n->fulfilled()) return;
@@ -300,9 +350,18 @@ class DagRun {
         if (prev == target_phase.end() || !is_failed_or_error(prev->second)) target_phase[n.id] = branch;
         target_seen[n.id] = true;
       }
-      const std::vector<std::string>* next = &n.children;
-      if (n.type == NodeType::kRetry && !n.children.empty()) next = &e_.status.nodes[n.children.back()].children;
-      for (const auto& c : *next) {
+      std::vector<std::string> next = n.children;
+      if (n.type == NodeType::kRetry) {
+        // A Retry node is as its last attempt: go on from that attempt's
+        // children and from the hooks hung on the Retry node.
+        next.clear();
+        for (auto c = n.children.rbegin(); c != n.children.rend(); ++c) {
+          const Node& child = e_.status.nodes[*c];
+          if (child.hooked) next.push_back(*c);
+        }
+        if (const Node* last = e_.last_attempt(n)) next.insert(next.end(), last->children.begin(), last->children.end());
+      }
+      for (const auto& c : next) {
         if (queued.insert(c).second) queue.emplace_back(c, branch);
       }
     }

@@ -28,6 +28,13 @@ Json node_json(const Node& node, const std::string& progress, const std::string&
   if (!node.host_node_name.empty()) j["hostNodeName"] = node.host_node_name;
   if (node.daemoned) j["daemoned"] = true;
   if (!node.pod_ip.empty()) j["podIP"] = node.pod_ip;
+  if (!node.memoization.is_null()) j["memoizationStatus"] = node.memoization;
+  if (node.hooked || node.retried) {
+    Json flag = Json::object();
+    if (node.hooked) flag["hooked"] = true;
+    if (node.retried) flag["retried"] = true;
+    j["nodeFlag"] = flag;
+  }
   return j;
 }
 
@@ -76,9 +83,16 @@ Json Engine::to_json(Time now) const {
       node_progress = node.phase == Phase::kSucceeded ? "1/1" : "0/1";
     }
     nodes[id] = node_json(node, node_progress, s.options.name);
+    if (auto waiting = s.waiting_lock.find(id); waiting != s.waiting_lock.end()) {
+      nodes[id]["synchronizationStatus"] = Json{{"waiting", waiting->second}};
+    }
   }
   if (!nodes.empty()) status["nodes"] = std::move(nodes);
   if (!s.status.outputs.is_null()) status["outputs"] = s.status.outputs;
+  if (!s.locks.empty()) {
+    Json sync = s.synchronization_json();
+    if (!sync.empty()) status["synchronization"] = std::move(sync);
+  }
   (void)now;
   wf["status"] = std::move(status);
   return wf;

@@ -63,6 +63,12 @@ struct Node {
   // proceed, and it is stopped when its enclosing steps/DAG completes.
   bool daemoned = false;
   std::string pod_ip;  // set while daemoned
+  // Argo's nodeFlag: run by a lifecycle hook or exit handler / one attempt of
+  // a Retry node.
+  bool hooked = false;
+  bool retried = false;
+  // memoizationStatus {hit, key, cacheName} for a memoized template, or null.
+  Json memoization;
 
   bool fulfilled() const { return is_completed(phase) || (daemoned && phase != Phase::kPending); }
 };
@@ -87,11 +93,22 @@ struct LaunchAction {
   std::vector<std::string> pod_spec_patches;
 };
 
+// Memoization goes through the controller, which owns the caches (Argo's
+// ConfigMap caches; a file per cache locally, a table on a server):
+//  - kCacheLookup asks for `cache_key` in cache `cache_name` on behalf of
+//    node `node_id`; the controller answers with a kCacheAnswer event (at
+//    once or later). Until then the node waits Pending and nothing runs.
+//  - kCacheSave asks to store `outputs` under `cache_key` in `cache_name`
+//    (a memoized node succeeded after a miss). No answer is expected.
+// The engine decides whether an entry is fresh enough (memoize.maxAge).
 struct Action {
-  enum class Kind { kLaunch, kCancel };
+  enum class Kind { kLaunch, kCancel, kCacheLookup, kCacheSave };
   Kind kind = Kind::kLaunch;
   LaunchAction launch;  // kLaunch
-  std::string node_id;  // kCancel (and kLaunch, same as launch.node_id)
+  std::string node_id;  // kCancel, kCacheLookup, kCacheSave (and kLaunch, same as launch.node_id)
+  std::string cache_name;  // kCacheLookup, kCacheSave
+  std::string cache_key;
+  Json outputs;            // kCacheSave
 };
 
 // What happened in the world.
@@ -102,6 +119,8 @@ struct Event {
     kStepFinished,  // the step's process ended, or could not be started
     kTimer,         // a time the engine asked for (next_timer) has come
     kTerminate,     // stop now: kill running steps, run no exit handlers
+    kStop,          // stop now: kill running steps, then run the exit handlers
+    kCacheAnswer,   // the answer to a kCacheLookup for node_id
   };
   Kind kind = Kind::kTimer;
   std::string node_id;
@@ -122,6 +141,11 @@ struct Event {
     int exit_code = 0;
   };
   std::vector<ContainerExit> containers;
+  // kCacheAnswer: whether the key was found, and the entry's outputs and
+  // creation time.
+  bool cache_hit = false;
+  Json cache_outputs;
+  Time cache_created{};
 };
 
 struct Options {

@@ -2,6 +2,7 @@
 // implement each kind of template. Not part of the public contract.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -76,6 +77,8 @@ struct ExecuteRequest {
   const TemplateSet* context = nullptr;
   Json arguments;  // {"parameters": [...]} or null
   std::optional<int> attempt;  // set for one attempt of a retried template
+  bool hooked = false;         // run by a lifecycle hook or an exit handler
+  bool on_exit = false;        // an exit handler: it runs even while the workflow stops
 
   // A step or task (after substitution) running as node `name` under `boundary`.
   static ExecuteRequest of(const std::string& name, const std::string& display, const std::string& boundary,
@@ -108,9 +111,14 @@ struct Engine::Impl {
   // Resolved templates of pods launched and not yet finished (for outputs).
   std::unordered_map<std::string, Json> running_pods;
   std::set<Time> timers;
-  // Shutting down (terminate, or the workflow's deadline passed): running
-  // pods are cancelled, nothing new starts, unfinished nodes end Failed.
-  bool terminating = false;
+  // Shutting down (stop, terminate, or the workflow's deadline passed):
+  // running pods are cancelled, nothing new starts, unfinished nodes end
+  // Failed. Only Terminate also skips the exit handlers; the others let them
+  // start and run to their end.
+  enum class Shutdown { kNone, kStop, kTerminate, kDeadline };
+  Shutdown shutdown = Shutdown::kNone;
+  bool terminating = false;  // shutdown != kNone
+  bool main_tree_stopped = false;  // unfinished nodes outside exit handlers were failed
   std::string shutdown_node_message;
   std::string shutdown_workflow_message;
   // Template deadlines (activeDeadlineSeconds, timeout) of running pods, and
@@ -121,6 +129,38 @@ struct Engine::Impl {
   // Steps/DAG node ID -> the template scope its children resolve in (Argo's
   // templateScope of every node created inside it).
   std::unordered_map<std::string, std::string> inner_scopes;
+  // Nodes that belong to an exit handler (its node and everything inside):
+  // they may start while the workflow shuts down (not when terminated).
+  std::unordered_set<std::string> exit_nodes;
+  // The workflow's own exit handler node, once it exists.
+  std::string workflow_exit_node_id;
+  // Parallelism: spec.parallelism bounds the pods running at once in the
+  // workflow; a steps/DAG template's parallelism bounds the children of its
+  // node (pods, steps, DAGs) running at once. Limited nodes' children are
+  // indexed so that counting them stays cheap.
+  std::optional<long long> workflow_parallelism;
+  std::unordered_map<std::string, long long> child_limits;
+  std::unordered_map<std::string, std::vector<std::string>> limited_children;
+  // Synchronization (sync.cc): lock key -> holders and waiters (node IDs, or
+  // the workflow's name for its own locks), and what each waiter waits for.
+  struct SyncLock {
+    std::string key;
+    bool mutex = true;
+    long long limit = 1;
+    std::vector<std::string> holders;
+    std::vector<std::string> waiting;  // first come, first served
+  };
+  std::map<std::string, SyncLock> locks;
+  std::unordered_map<std::string, std::string> waiting_lock;
+  // Memoization (memo.cc): node ID -> its cache lookup.
+  struct MemoLookup {
+    std::string cache;
+    std::string key;
+    std::optional<Duration> max_age;
+    bool answered = false;
+    bool hit = false;
+  };
+  std::unordered_map<std::string, MemoLookup> memo;
 
   // --- nodes (nodes.cc)
   Node* find_node_by_name(const std::string& name);
@@ -130,11 +170,54 @@ struct Engine::Impl {
   void set_phase(Node& node, Phase phase, const std::string& message = "");
   std::vector<std::string> outbound_nodes(const std::string& node_id) const;
   std::vector<std::string> pod_outbound_nodes(const Node& node) const;
+  // A Retry node's attempts: its children without the hook nodes hung on it.
+  std::vector<std::string> attempts_of(const Node& retry) const;
+  // The last attempt of a Retry node, or null.
+  const Node* last_attempt(const Node& retry) const;
+  // Whether every hook / exit handler node hung on `node` is fulfilled.
+  bool hooks_fulfilled(const Node& node) const;
+  // Argo's display name for a node created inside `boundary_id`: its name
+  // without the boundary's name and the "[i]." or "." that follows.
+  std::string display_name_in(const std::string& name, const std::string& boundary_id) const;
 
   // --- execution (operate.cc, steps.cc, dag.cc, pod.cc)
   void advance();
   void advance_passes();
   Node* execute_template(const ExecuteRequest& request);
+  // Whether a new node may start now (not while shutting down, except inside
+  // an exit handler that the shutdown lets run).
+  bool may_start(const ExecuteRequest& request) const;
+  // Records on a node just created what the request says of it (nodeFlag,
+  // membership of an exit handler).
+  void adopt(Node& node, const ExecuteRequest& request);
+  // Whether workflow and template parallelism let a new node start now
+  // (parallelism.cc); a node held back is simply not created yet, as in Argo.
+  bool parallelism_allows(const ExecuteRequest& request) const;
+  // Records the parallelism of a steps/DAG node's template before its
+  // children start.
+  void limit_children(const Node& node, const Json& tmpl);
+  // Takes every lock a `synchronization` block names for `holder`, or none:
+  // "" when held, else Argo's waiting message for the first lock it waits on.
+  Result<std::string> acquire_locks(const std::string& holder, const Json& sync);
+  void release_locks(const std::string& holder);
+  // Before a template with `synchronization` runs as the request's node:
+  // nothing when its locks are held (go on), else the node to return while
+  // it waits Pending (or errored, or null when it may not be created yet).
+  std::optional<Node*> hold_for_locks(const ExecuteRequest& request, const ResolvedTemplate& resolved,
+                                      const Json& tmpl, const Json& inputs, const Json& sync);
+  // Before a template with `memoize` runs (memo.cc): nothing once the cache
+  // missed (go on), else the node to return: Pending while the controller
+  // looks the key up, Succeeded with the cached outputs on a hit.
+  std::optional<Node*> check_memo(const ExecuteRequest& request, const ResolvedTemplate& resolved,
+                                   const Json& tmpl, const Json& inputs, const Json& memoize);
+  void answer_memo(const Event& event);
+  // A memoized node that ran after a miss succeeded: store its outputs.
+  void save_memo(const Node& node);
+  // A node created Pending for a template that waits (lock, cache lookup).
+  Node& create_waiting_node(const ExecuteRequest& request, const ResolvedTemplate& resolved, const Json& tmpl,
+                            const Json& inputs, const std::string& message);
+  // status.synchronization as Argo reports it ({} when nothing is held).
+  Json synchronization_json() const;
   Node* execute_steps(Node& node, const Json& tmpl, const TemplateSet& context);
   Node* execute_dag(Node& node, const Json& tmpl, const TemplateSet& context);
   Node* execute_pod(Node& node, const Json& tmpl);
@@ -160,8 +243,28 @@ struct Engine::Impl {
   Result<Json> outputs_from_scope(const Json& tmpl, const expr::Scope& scope) const;
   void publish_global_outputs(const Json& outputs);
 
+  // --- lifecycle hooks and exit handlers (hooks.cc)
+  struct HookProgress {
+    bool done = true;   // every hook that fired has finished
+    std::string error;  // a hook could not be evaluated: errors the caller's node
+  };
+  // The hooks of a step or task (all but `exit`) for its node `node`;
+  // `scope` holds what the step or task sees plus its own `.status`.
+  HookProgress run_node_hooks(const Json& holder, const std::string& node_id, const std::string& boundary_id,
+                              const TemplateSet& context, const expr::Scope& scope, const std::string& prefix);
+  // The exit handler (onExit or hooks.exit) of a step or task whose node has
+  // completed; done once the handler has run.
+  HookProgress run_node_exit(const Json& holder, const std::string& node_id, const std::string& boundary_id,
+                             const TemplateSet& context, const expr::Scope& scope, const std::string& prefix);
+  // After the entrypoint's walk: workflow hooks, then spec.onExit once the
+  // entrypoint is done. True when the workflow may finish.
+  bool run_workflow_hooks_and_exit();
+
   void finish_workflow_if_done();
-  void begin_shutdown(const std::string& node_message, const std::string& workflow_message);
+  // Entry point for every way a workflow stops early: a Stop (exit handlers
+  // still run), a Terminate (they do not), or the workflow's deadline.
+  void begin_shutdown(Shutdown kind);
+  void stop_main_tree_if_idle();
   void enforce_deadlines();
 };
 

@@ -178,9 +178,8 @@ void Engine::Impl::add_loop_to_scope(expr::Scope& scope, const std::string& pref
     auto it = status.nodes.find(id);
     if (it == status.nodes.end()) continue;
     const Node* node = &it->second;
-    if (node->type == NodeType::kRetry && !node->children.empty()) {
-      auto last = status.nodes.find(node->children.back());
-      if (last != status.nodes.end()) node = &last->second;
+    if (node->type == NodeType::kRetry) {
+      if (const Node* last = last_attempt(*node)) node = last;
     }
     if (node->phase != Phase::kSucceeded || !node->outputs.is_object()) continue;
     const Json& outputs = node->outputs;

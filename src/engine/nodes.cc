@@ -1,6 +1,7 @@
 // Node bookkeeping: creation with Argo's IDs, phases, parent/child links and
 // outbound nodes.
 #include <algorithm>
+#include <cctype>
 
 #include "base/naming.h"
 #include "engine/internal.h"
@@ -59,6 +60,8 @@ Node& Engine::Impl::create_node(const std::string& name, const std::string& disp
   node.phase = phase;
   node.boundary_id = boundary_id;
   if (auto scope = inner_scopes.find(boundary_id); scope != inner_scopes.end()) node.template_scope = scope->second;
+  if (exit_nodes.count(boundary_id)) exit_nodes.insert(id);
+  if (child_limits.count(boundary_id)) limited_children[boundary_id].push_back(id);
   node.message = message;
   node.started_at = now;
   if (is_completed(phase)) node.finished_at = now;
@@ -85,6 +88,8 @@ void Engine::Impl::set_phase(Node& node, Phase phase, const std::string& message
   node.phase = phase;
   if (!message.empty()) node.message = message;
   if (is_completed(phase) && !node.finished_at) node.finished_at = now;
+  if (is_completed(phase) && !locks.empty()) release_locks(node.id);
+  if (phase == Phase::kSucceeded && !memo.empty()) save_memo(node);
   progressed = true;
 }
 
@@ -119,6 +124,48 @@ std::vector<std::string> Engine::Impl::pod_outbound_nodes(const Node& node) cons
   return out;
 }
 
+std::vector<std::string> Engine::Impl::attempts_of(const Node& retry) const {
+  std::vector<std::string> out;
+  for (const auto& id : retry.children) {
+    auto it = status.nodes.find(id);
+    if (it != status.nodes.end() && !it->second.hooked) out.push_back(id);
+  }
+  return out;
+}
+
+const Node* Engine::Impl::last_attempt(const Node& retry) const {
+  for (auto id = retry.children.rbegin(); id != retry.children.rend(); ++id) {
+    auto it = status.nodes.find(*id);
+    if (it != status.nodes.end() && !it->second.hooked) return &it->second;
+  }
+  return nullptr;
+}
+
+bool Engine::Impl::hooks_fulfilled(const Node& node) const {
+  for (const auto& id : node.children) {
+    auto it = status.nodes.find(id);
+    if (it != status.nodes.end() && it->second.hooked && !it->second.fulfilled()) return false;
+  }
+  return true;
+}
+
+std::string Engine::Impl::display_name_in(const std::string& name, const std::string& boundary_id) const {
+  auto boundary = status.nodes.find(boundary_id);
+  if (boundary == status.nodes.end() || name.compare(0, boundary->second.name.size(), boundary->second.name) != 0) {
+    return name;
+  }
+  std::string rest = name.substr(boundary->second.name.size());
+  size_t i = 0;
+  if (i < rest.size() && rest[i] == '[') {
+    size_t close = rest.find(']');
+    bool digits = close != std::string::npos && close > 1;
+    for (size_t k = 1; digits && k < close; ++k) digits = std::isdigit(static_cast<unsigned char>(rest[k])) != 0;
+    if (digits && close + 1 < rest.size() && rest[close + 1] == '.') i = close + 1;
+  }
+  if (i < rest.size() && rest[i] == '.') return rest.substr(i + 1);
+  return rest;
+}
+
 std::vector<std::string> Engine::Impl::outbound_nodes(const std::string& node_id) const {
   auto it = status.nodes.find(node_id);
   if (it == status.nodes.end()) return {};
@@ -132,7 +179,7 @@ std::vector<std::string> Engine::Impl::outbound_nodes(const std::string& node_id
     case NodeType::kContainer:
       return pod_outbound_nodes(node);
     case NodeType::kRetry:
-      if (!node.children.empty()) return {node.children.back()};
+      if (const Node* last = last_attempt(node)) return {last->id};
       return {node.id};
     case NodeType::kTaskGroup:
       // A loop's outbound nodes are its iterations'.

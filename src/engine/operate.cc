@@ -1,6 +1,9 @@
 // The engine's entry points and the walk that advances a workflow: from the
 // root template down, every call is idempotent, so advancing again after any
 // event simply continues where the workflow stands.
+#include <chrono>
+#include <cstdio>
+
 #include "base/naming.h"
 #include "engine/internal.h"
 
@@ -116,6 +119,9 @@ Result<std::unique_ptr<Engine>> Engine::create(const spec::Object& workflow, std
     all_params.push_back(Json{{"name", name}, {"value", g["workflow.parameters." + name]}});
   }
   g["workflow.parameters.json"] = all_params.dump();
+  if (auto p = impl->spec.find("parallelism"); p != impl->spec.end()) {
+    if (p->is_number_integer()) impl->workflow_parallelism = p->get<long long>();
+  }
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
@@ -131,6 +137,18 @@ std::vector<Action> Engine::start(Time now) {
     if (seconds) {
       impl_->workflow_deadline = now + *seconds;
       impl_->timers.insert(*impl_->workflow_deadline);
+    }
+  }
+  // The workflow's own locks: a lone workflow always gets them (they matter
+  // once several workflows share a lock table).
+  if (auto sync = impl_->spec.find("synchronization"); sync != impl_->spec.end() && sync->is_object()) {
+    auto waiting = impl_->acquire_locks(impl_->options.name, *sync);
+    if (!waiting || !waiting->empty()) {
+      impl_->status.phase = Phase::kFailed;
+      impl_->status.message = "Failed to acquire the synchronization lock. " +
+                              (waiting ? *waiting : waiting.status().message());
+      impl_->status.finished_at = now;
+      return {};
     }
   }
   impl_->advance();
@@ -166,7 +184,13 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
         while (!s.timers.empty() && *s.timers.begin() <= now) s.timers.erase(s.timers.begin());
         break;
       case Event::Kind::kTerminate:
-        s.begin_shutdown("workflow shutdown with strategy:  Terminate", "Stopped with strategy 'Terminate'");
+        s.begin_shutdown(Impl::Shutdown::kTerminate);
+        break;
+      case Event::Kind::kStop:
+        s.begin_shutdown(Impl::Shutdown::kStop);
+        break;
+      case Event::Kind::kCacheAnswer:
+        s.answer_memo(event);
         break;
     }
   }
@@ -199,8 +223,16 @@ void Engine::Impl::advance_passes() {
   enforce_deadlines();
   // Each pass may complete nodes synchronously (skips, suspends that are due)
   // which lets the next pass go further; stop when a pass changes nothing.
+  // Only the workflow's exit handler and hooks see the workflow's status and
+  // failures, as in Argo where they are set after the entrypoint's walk.
+  char duration[64];
+  std::snprintf(duration, sizeof duration, "%f",
+                std::chrono::duration<double>(now - status.started_at).count());
+  globals["workflow.duration"] = duration;
   for (int pass = 0; pass < 1000; ++pass) {
     progressed = false;
+    globals.erase("workflow.status");
+    globals.erase("workflow.failures");
     Json root_holder = Json{{"template", entrypoint}};
     ExecuteRequest root;
     root.node_name = options.name;
@@ -223,6 +255,7 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
     if (!node) {
       node = &create_node(request.node_name, request.display_name, type, Phase::kError, request.boundary_id, message);
       record_named_template(*node, *request.holder);
+      adopt(*node, request);
     }
     set_phase(*node, Phase::kError, message);
     return node;
@@ -244,6 +277,16 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   // bind: the node is an errored Skipped node (a Pod for a retry's attempt).
   if (!bound) return fail(request.attempt ? NodeType::kPod : NodeType::kSkipped, bound.status().message());
   const Json& tmpl = *bound;
+  if (!request.attempt) {
+    if (auto sync = tmpl.find("synchronization"); sync != tmpl.end() && sync->is_object()) {
+      if (auto held = hold_for_locks(request, *resolved, tmpl, inputs, *sync)) return *held;
+      existing = find_node_by_name(request.node_name);
+    }
+    if (auto memoize = tmpl.find("memoize"); memoize != tmpl.end() && memoize->is_object()) {
+      if (auto held = check_memo(request, *resolved, tmpl, inputs, *memoize)) return *held;
+      existing = find_node_by_name(request.node_name);
+    }
+  }
   if (!request.attempt && tmpl.contains("retryStrategy") && tmpl["retryStrategy"].is_object()) {
     return execute_retry(request, *resolved, tmpl, inputs);
   }
@@ -258,9 +301,10 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
 
   Node* node = existing;
   if (!node) {
-    if (terminating) return nullptr;
+    if (!may_start(request) || !parallelism_allows(request)) return nullptr;
     Phase initial = type == NodeType::kPod || type == NodeType::kHTTP ? Phase::kPending : Phase::kRunning;
     node = &create_node(request.node_name, request.display_name, type, initial, request.boundary_id);
+    adopt(*node, request);
     node->template_name = resolved->template_name;
     node->template_ref = resolved->template_ref;
     if (!resolved->template_ref.is_null()) node->template_name.clear();
@@ -269,7 +313,10 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
     node->template_scope = request.context->scope;
     node->inputs = inputs;
   }
-  if (type == NodeType::kSteps || type == NodeType::kDAG) inner_scopes[node->id] = resolved->set->scope;
+  if (type == NodeType::kSteps || type == NodeType::kDAG) {
+    inner_scopes[node->id] = resolved->set->scope;
+    limit_children(*node, tmpl);
+  }
 
   switch (type) {
     case NodeType::kSteps:
@@ -285,37 +332,74 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   }
 }
 
+bool Engine::Impl::may_start(const ExecuteRequest& request) const {
+  if (!terminating) return true;
+  if (shutdown == Shutdown::kTerminate) return false;
+  return request.on_exit || exit_nodes.count(request.boundary_id) > 0;
+}
+
+void Engine::Impl::adopt(Node& node, const ExecuteRequest& request) {
+  node.hooked = request.hooked;
+  node.retried = request.attempt.has_value();
+  if (request.on_exit || exit_nodes.count(request.boundary_id)) exit_nodes.insert(node.id);
+}
+
+void Engine::Impl::stop_main_tree_if_idle() {
+  if (!terminating || main_tree_stopped) return;
+  const bool spare_exit = shutdown != Shutdown::kTerminate;
+  for (const auto& [id, tmpl] : running_pods) {
+    if (!(spare_exit && exit_nodes.count(id))) return;  // wait for the kill to be reported
+  }
+  // Nothing of the workflow itself runs any more: every unfinished node ends
+  // as Argo ends them. Exit handlers that may still run are left alone.
+  for (auto& [id, node] : status.nodes) {
+    if (node.fulfilled() || (spare_exit && exit_nodes.count(id))) continue;
+    set_phase(node, Phase::kFailed, shutdown_node_message);
+  }
+  main_tree_stopped = true;
+  progressed = true;
+}
+
 void Engine::Impl::finish_workflow_if_done() {
-  Node* root = find_node_by_name(options.name);
   if (status.finished_at) return;
-  if (terminating && running_pods.empty()) {
-    // Nothing runs any more: every unfinished node ends as Argo ends them.
-    for (auto& [id, node] : status.nodes) {
-      if (!node.fulfilled()) set_phase(node, Phase::kFailed, shutdown_node_message);
-    }
+  stop_main_tree_if_idle();
+  Node* root = find_node_by_name(options.name);
+  if (!root) {
+    if (!terminating) return;
     status.phase = Phase::kFailed;
     status.message = shutdown_workflow_message;
     status.finished_at = now;
     progressed = true;
     return;
   }
-  if (!root || !root->fulfilled()) return;
+  if (!run_workflow_hooks_and_exit()) return;
+  root = find_node_by_name(options.name);
+  if (!root || !root->fulfilled() || !running_pods.empty()) return;
+  const Node* exit_node = nullptr;
+  if (auto it = status.nodes.find(workflow_exit_node_id); it != status.nodes.end()) exit_node = &it->second;
   switch (root->phase) {
     case Phase::kSucceeded:
     case Phase::kSkipped:
     case Phase::kOmitted:
-      status.phase = Phase::kSucceeded;
+      // A failing exit handler fails a workflow that had succeeded.
+      if (exit_node && is_failed_or_error(exit_node->phase)) {
+        status.phase = exit_node->phase;
+        status.message = exit_node->message;
+      } else {
+        status.phase = Phase::kSucceeded;
+      }
       break;
     case Phase::kError:
       status.phase = Phase::kError;
-      status.message = root->message;
+      status.message = terminating ? shutdown_workflow_message : root->message;
       break;
     default:
       status.phase = Phase::kFailed;
-      status.message = root->message;
+      status.message = terminating ? shutdown_workflow_message : root->message;
       break;
   }
   status.finished_at = now;
+  release_locks(options.name);
   progressed = true;
 }
 
@@ -323,12 +407,29 @@ void Engine::Impl::finish_workflow_if_done() {
 
 namespace skiff::engine {
 
-void Engine::Impl::begin_shutdown(const std::string& node_message, const std::string& workflow_message) {
-  if (terminating) return;
+void Engine::Impl::begin_shutdown(Shutdown kind) {
+  // A Terminate overrides a Stop or a passed deadline (and kills their exit
+  // handlers); anything else only starts a shutdown.
+  if (terminating && !(kind == Shutdown::kTerminate && shutdown != Shutdown::kTerminate)) return;
+  shutdown = kind;
   terminating = true;
-  shutdown_node_message = node_message;
-  shutdown_workflow_message = workflow_message;
+  switch (kind) {
+    case Shutdown::kStop:
+      shutdown_node_message = "workflow shutdown with strategy:  Stop";
+      shutdown_workflow_message = "Stopped with strategy 'Stop'";
+      break;
+    case Shutdown::kTerminate:
+      shutdown_node_message = "workflow shutdown with strategy:  Terminate";
+      shutdown_workflow_message = "Stopped with strategy 'Terminate'";
+      main_tree_stopped = false;  // exit handler nodes end too
+      break;
+    default:
+      shutdown_node_message = "Step exceeded its deadline";
+      shutdown_workflow_message = "Step exceeded its deadline";
+      break;
+  }
   for (const auto& [id, tmpl] : running_pods) {
+    if (kind != Shutdown::kTerminate && exit_nodes.count(id)) continue;
     Action cancel;
     cancel.kind = Action::Kind::kCancel;
     cancel.node_id = id;
@@ -339,7 +440,7 @@ void Engine::Impl::begin_shutdown(const std::string& node_message, const std::st
 
 void Engine::Impl::enforce_deadlines() {
   if (workflow_deadline && now >= *workflow_deadline) {
-    begin_shutdown("Step exceeded its deadline", "Step exceeded its deadline");
+    begin_shutdown(Shutdown::kDeadline);
   }
   for (const auto& [id, due] : pod_deadlines) {
     if (now < due || pods_past_deadline.count(id) || !running_pods.count(id)) continue;

@@ -9,7 +9,7 @@ namespace skiff::engine {
 
 Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
   if (node.fulfilled() || running_pods.count(node.id)) return &node;
-  if (terminating) return &node;
+  if (terminating && !(shutdown != Shutdown::kTerminate && exit_nodes.count(node.id))) return &node;
   Action launch;
   launch.kind = Action::Kind::kLaunch;
   launch.node_id = node.id;
@@ -106,7 +106,8 @@ void Engine::Impl::finish_pod(const Event& event) {
 
   const bool past_deadline = pods_past_deadline.erase(node.id) > 0;
   pod_deadlines.erase(node.id);
-  if (event.killed && terminating) {
+  const bool spared = shutdown != Shutdown::kTerminate && exit_nodes.count(node.id) > 0;
+  if (event.killed && terminating && !spared) {
     set_phase(node, Phase::kFailed, shutdown_node_message);
   } else if (past_deadline) {
     set_phase(node, Phase::kFailed, "Pod was active on the node longer than the specified deadline");

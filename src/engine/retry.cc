@@ -41,9 +41,10 @@ Node* Engine::Impl::execute_retry(const ExecuteRequest& request, const ResolvedT
                                   const Json& tmpl, const Json& inputs) {
   Node* node = find_node_by_name(request.node_name);
   if (!node) {
-    if (terminating) return nullptr;
+    if (!may_start(request) || !parallelism_allows(request)) return nullptr;
     node = &create_node(request.node_name, request.display_name, NodeType::kRetry, Phase::kRunning,
                         request.boundary_id);
+    adopt(*node, request);
     node->template_name = resolved.template_ref.is_null() ? resolved.template_name : "";
     node->template_ref = resolved.template_ref;
     node->template_scope = request.context->scope;
@@ -58,14 +59,16 @@ Node* Engine::Impl::execute_retry(const ExecuteRequest& request, const ResolvedT
     attempt.node_name = retry_name + "(" + std::to_string(index) + ")";
     attempt.display_name = request.display_name + "(" + std::to_string(index) + ")";
     attempt.attempt = static_cast<int>(index);
+    attempt.hooked = false;  // the Retry node carries the hook flag, its attempts are retries
     Node* child = execute_template(attempt);
     if (child) add_child(retry_name, attempt.node_name);
     return find_node_by_name(retry_name);
   };
 
-  if (node->children.empty()) return run_attempt(0);
-  Node& last = status.nodes[node->children.back()];
-  if (!last.fulfilled()) return run_attempt(node->children.size() - 1);
+  const std::vector<std::string> attempts = attempts_of(*node);
+  if (attempts.empty()) return run_attempt(0);
+  Node& last = status.nodes[attempts.back()];
+  if (!last.fulfilled()) return run_attempt(attempts.size() - 1);
   Node& self = *find_node_by_name(retry_name);
   if (last.daemoned) {
     // A daemon's attempt is running and ready: so is the Retry node.
@@ -88,7 +91,7 @@ Node* Engine::Impl::execute_retry(const ExecuteRequest& request, const ResolvedT
       return &self;
     }
   }
-  const long long retries_done = static_cast<long long>(self.children.size()) - 1;
+  const long long retries_done = static_cast<long long>(attempts.size()) - 1;
   bool retry = policy_allows(string_field(strategy, "retryPolicy"), last);
   if (retry && strategy.contains("expression")) {
     expr::Scope scope = globals;
@@ -131,7 +134,7 @@ Node* Engine::Impl::execute_retry(const ExecuteRequest& request, const ResolvedT
       return &self;
     }
   }
-  return run_attempt(self.children.size());
+  return run_attempt(attempts.size());
 }
 
 }  // namespace skiff::engine

@@ -7,9 +7,8 @@ namespace skiff::engine {
 void Engine::Impl::add_node_to_scope(expr::Scope& scope, const std::string& prefix, const Node& node) const {
   const Node* source = &node;
   // A Retry node's outputs are those of its last attempt.
-  if (node.type == NodeType::kRetry && !node.children.empty()) {
-    auto it = status.nodes.find(node.children.back());
-    if (it != status.nodes.end()) source = &it->second;
+  if (node.type == NodeType::kRetry) {
+    if (const Node* last = last_attempt(node)) source = last;
   }
   scope[prefix + ".id"] = node.id;
   scope[prefix + ".status"] = to_string(node.phase);

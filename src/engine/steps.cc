@@ -42,6 +42,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
       expr::Scope full = merged_scope(scope);
       std::vector<std::pair<std::string, Json>> started;  // child name -> step
       std::string error;  // the first child error makes the whole group errored
+      bool held_back = false;
       auto fail_child = [&](const std::string& child_name, const std::string& display, const std::string& why) {
         Node* existing_child = find_node_by_name(child_name);
         Node& child = existing_child ? *existing_child
@@ -103,6 +104,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
           }
           Node* child = execute_template(ExecuteRequest::of(child_name, display, node_id, instance, context));
           if (child) add_child(sg_name, child_name);
+          else held_back = true;  // not started yet (parallelism): the group is not done
           started.emplace_back(child_name, instance);
           // The child's template could not be set up (not found, inputs not
           // bound): Argo errors the group at once, naming the child.
@@ -114,12 +116,40 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
         if (!error.empty()) break;  // Argo stops starting steps at a group's first error
       }
       sg = find_node_by_name(sg_name);
+      if (error.empty()) {
+        // Hooks and exit handlers of the group's steps, as each step's state
+        // allows; the group waits for those that run.
+        bool all_done = true;
+        for (const auto& child_id : std::vector<std::string>(sg->children)) {
+          const Node& child = status.nodes[child_id];
+          const Json* step = nullptr;
+          for (const auto& [name, s] : started) {
+            if (name == child.name) step = &s;
+          }
+          if (!step) {
+            all_done = all_done && child.fulfilled();
+            continue;
+          }
+          const std::string prefix = "steps." + child.display_name;
+          expr::Scope local = scope;
+          local[prefix + ".status"] = to_string(child.phase);
+          HookProgress hooks = run_node_hooks(*step, child_id, node_id, context, local, prefix);
+          if (hooks.error.empty() && !hooks.done) return &status.nodes[node_id];
+          if (hooks.error.empty() && status.nodes[child_id].fulfilled()) {
+            hooks = run_node_exit(*step, child_id, node_id, context, local, prefix);
+            all_done = all_done && hooks.done;
+          }
+          all_done = all_done && status.nodes[child_id].fulfilled();
+          if (!hooks.error.empty()) {
+            error = hooks.error;
+            break;
+          }
+        }
+        if (error.empty() && (!all_done || held_back)) return &status.nodes[node_id];
+      }
       if (!error.empty()) {
         set_phase(*sg, Phase::kError, error);
       } else {
-        bool all_done = true;
-        for (const auto& child_id : sg->children) all_done = all_done && status.nodes[child_id].fulfilled();
-        if (!all_done) return &status.nodes[node_id];
         std::string failure;
         for (const auto& child_id : sg->children) {
           const Node& child = status.nodes[child_id];

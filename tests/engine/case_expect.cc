@@ -11,11 +11,13 @@ namespace skiff::enginetest {
 namespace {
 
 const std::set<std::string> kWorkflowKeys = {"createError", "phase",     "message", "progress", "outputs",
-                                             "nodeCount",   "launchOrder", "nodes", "checkpoints", "at"};
+                                             "nodeCount",   "launchOrder", "nodes", "checkpoints", "at",
+                                             "launched", "synchronization", "cacheSaves"};
 const std::set<std::string> kNodeKeys = {"id",       "displayName",   "type",     "templateName", "templateScope",
                                          "phase",    "message",       "boundaryID", "children",   "childrenAnyOrder",
                                          "outboundNodes", "inputs",   "outputs",  "templateRef",  "podName",
-                                         "daemoned", "podIP"};
+                                         "daemoned", "podIP", "nodeFlag", "synchronizationStatus",
+                                         "memoizationStatus"};
 
 std::string quoted(const Json& value) {
   if (value.is_null()) return "<absent>";
@@ -42,7 +44,9 @@ class Checker {
     for (const char* field : {"phase", "message", "progress"}) {
       if (expected.contains(field)) compare_scalar("workflow", field, expected[field], status_.value(field, Json()));
     }
-    if (expected.contains("outputs")) subset("workflow", "outputs", expected["outputs"], status_.value("outputs", Json()));
+    for (const char* field : {"outputs", "synchronization"}) {
+      if (expected.contains(field)) subset("workflow", field, expected[field], status_.value(field, Json()));
+    }
     if (expected.contains("nodeCount")) {
       compare_scalar("workflow", "nodeCount", expected["nodeCount"], Json(std::to_string(by_name_.size())));
     }
@@ -88,7 +92,6 @@ class Checker {
     }
   }
 
- private:
   static std::string join_names(const std::vector<std::string>& names) {
     std::string out = "[";
     for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
@@ -129,6 +132,22 @@ class Checker {
     if (wanted != actual) fail(subject, field, wanted, actual);
   }
 
+  // `launched: {node name: {...}}`: the template the engine asked to run for
+  // that node contains the given fields (after substitution).
+  void check_launched(const Json& expected) {
+    for (const auto& [name, want] : expected.items()) {
+      const Launch* launch = nullptr;
+      for (const auto& l : run_.launches) {
+        if (l.node_name == name) launch = &l;
+      }
+      if (!launch) {
+        fail("launched", name, Json("a launch"), Json());
+        continue;
+      }
+      subset("launched '" + name + "'", "template", want, launch->tmpl);
+    }
+  }
+
   void check_node(const std::string& name, const Json& expected) {
     const std::string subject = "node '" + name + "'";
     auto it = by_name_.find(name);
@@ -159,7 +178,8 @@ class Checker {
       compare_names(subject, "outboundNodes", expected["outboundNodes"],
                     names_of(node.value("outboundNodes", Json())), false);
     }
-    for (const char* field : {"inputs", "outputs", "templateRef"}) {
+    for (const char* field : {"inputs", "outputs", "templateRef", "nodeFlag", "synchronizationStatus",
+                              "memoizationStatus"}) {
       if (expected.contains(field)) subset(subject, field, expected[field], node.value(field, Json()));
     }
     if (expected.contains("podName")) {
@@ -222,6 +242,11 @@ std::vector<std::string> check_case(const Json& expected, const CaseRun& run) {
   Checker final_state(run.workflow, run, "", out);
   final_state.check_workflow(expected);
   if (expected.contains("launchOrder")) final_state.check_launch_order(expected["launchOrder"]);
+  if (expected.contains("launched")) final_state.check_launched(expected["launched"]);
+  if (expected.contains("cacheSaves")) {
+    // `cacheSaves: [{cache, key, outputs}]`: the kCacheSave actions, in order (subset match).
+    final_state.subset("workflow", "cacheSaves", expected["cacheSaves"], Json(run.cache_saves));
+  }
 
   for (const auto& checkpoint : expected.value("checkpoints", Json::array())) {
     std::string at = scalar_text(checkpoint.value("at", Json()));

@@ -6,11 +6,13 @@
 //   outputs: {...}              # status.outputs, subset match
 //   nodeCount: 4                # exact number of nodes
 //   launchOrder: [a, [b, c], d] # node names in launch order; a list = same second
+//   launched:                   # the resolved template a node was launched with
+//     "wf.onExit": {container: {args: ["..."]}}   # subset match
 //   nodes:                      # by node NAME
 //     wf: {id, displayName, type, templateName, templateScope, phase, message,
 //          boundaryID: <node name>, children: [names], childrenAnyOrder: [names],
 //          outboundNodes: [names], inputs: {...}, outputs: {...}, templateRef: {...},
-//          podName}
+//          podName, nodeFlag: {hooked, retried}}
 //   checkpoints:                # the same checks at a given second of the run
 //     - {at: 4, phase: Running, nodes: {...}}
 // A field given as `~` must be absent. Objects match as subsets; lists of

@@ -71,7 +71,17 @@ class FakeWorld {
 
  private:
   void take(std::vector<Action> actions) {
+    std::vector<Event> answers;
     for (auto& action : actions) {
+      if (action.kind == Action::Kind::kCacheLookup) {
+        answers.push_back(cache_answer(action));
+        continue;
+      }
+      if (action.kind == Action::Kind::kCacheSave) {
+        run_.cache_saves.push_back(Json{{"cache", action.cache_name}, {"key", action.cache_key},
+                                        {"outputs", action.outputs}, {"second", now_}});
+        continue;
+      }
       if (action.kind == Action::Kind::kCancel) {
         for (auto& pod : pods_) {
           if (pod.node_id == action.node_id) pod.cancel_requested = true;
@@ -82,6 +92,7 @@ class FakeWorld {
       pod.node_id = action.launch.node_id;
       pod.launch = Launch{action.launch.node_name, action.launch.pod_name, now_};
       pod.tmpl = action.launch.tmpl;
+      pod.launch.tmpl = action.launch.tmpl;
       pod.sequence = pods_.size();
       if (pods_script_.contains(pod.launch.node_name)) {
         pod.answer = pods_script_[pod.launch.node_name];
@@ -90,6 +101,23 @@ class FakeWorld {
       run_.launches.push_back(pod.launch);
       pods_.push_back(std::move(pod));
     }
+    // The controller answers lookups at once, as the local one does.
+    if (!answers.empty()) take(engine_.handle_all(answers, at_second(now_)));
+  }
+
+  // script.yaml `cache: {<cache>: {<key>: {outputs: {...}, age: <seconds before now>}}}`
+  Event cache_answer(const Action& lookup) {
+    Event event;
+    event.kind = Event::Kind::kCacheAnswer;
+    event.node_id = lookup.node_id;
+    const Json caches = script_.value("cache", Json::object());
+    const Json cache = caches.value(lookup.cache_name, Json::object());
+    if (!cache.contains(lookup.cache_key)) return event;
+    const Json& entry = cache[lookup.cache_key];
+    event.cache_hit = true;
+    event.cache_outputs = entry.value("outputs", Json::object());
+    event.cache_created = at_second(now_) - std::chrono::seconds(int_field(entry, "age", 0));
+    return event;
   }
 
   void send(const Event& event) { take(engine_.handle(event, at_second(now_))); }
@@ -133,6 +161,8 @@ class FakeWorld {
       Event event;
       if (kind == "terminate") {
         event.kind = Event::Kind::kTerminate;
+      } else if (kind == "stop") {
+        event.kind = Event::Kind::kStop;
       } else if (kind == "timer") {
         event.kind = Event::Kind::kTimer;
       } else if (kind == "ready") {

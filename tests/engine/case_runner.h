@@ -10,8 +10,10 @@
 //                 containers: {name: {exitCode} or {ran: false}}}
 //                 # containers: of a pod with init containers, sidecars or
 //                 # a containerSet; unlisted ones exit 0
+//   cache:                     # memoization caches, answered at once
+//     <cache>: {<key>: {outputs: {...}, age: 30}}   # age: seconds old
 //   timeline:                  # seconds after start
-//     - {at: 3, event: terminate}   # or: timer
+//     - {at: 3, event: terminate}   # or: stop, timer
 //     - {at: 2, event: ready, node: "wf[0].server"}  # readiness probe passed
 //   maxSeconds: 300            # the run fails if not complete by then
 #pragma once
@@ -30,6 +32,7 @@ struct Launch {
   std::string node_name;
   std::string pod_name;
   int second = 0;  // fake-clock second of the launch
+  nlohmann::json tmpl;  // the resolved template the engine asked to run
 };
 
 // The workflow as to_json() showed it at one moment.
@@ -44,6 +47,7 @@ struct CaseRun {
   std::vector<Launch> launches;
   std::vector<Snapshot> snapshots;  // one per second, after that second's events
   std::vector<std::string> problems;  // the run itself went wrong (bad script, never completed)
+  std::vector<Json> cache_saves;      // {cache, key, outputs, second} per kCacheSave
 };
 
 // Runs the case in `dir` (workflow.yaml, script.yaml, optional library.yaml).
