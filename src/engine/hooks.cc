@@ -173,8 +173,9 @@ Engine::Impl::HookProgress Engine::Impl::run_node_exit(const Json& holder, const
       ExecuteRequest::of(node_name, display_name_in(node_name, boundary_id), boundary_id, target, context);
   request.arguments = arguments;
   request.hooked = true;
-  // Only the workflow's own exit handler outlives a Stop; a step's is stopped
-  // with the step (and not started once the workflow stops).
+  // Like the workflow's, a step's exit handler still starts after a Stop or
+  // a passed deadline (its step was killed) and is left to finish.
+  request.on_exit = true;
   Node* exit_node = execute_template(request);
   if (exit_node) add_child(parent_name, node_name);
   progress.done = !exit_node || exit_node->fulfilled();

@@ -346,10 +346,10 @@ void Engine::Impl::adopt(Node& node, const ExecuteRequest& request) {
 
 void Engine::Impl::stop_main_tree_if_idle() {
   if (!terminating || main_tree_stopped) return;
+  // Wait for the killed pods to be reported and for the exit handlers that
+  // still run (steps' ones: the workflow's own starts only after this).
+  if (!running_pods.empty()) return;
   const bool spare_exit = shutdown != Shutdown::kTerminate;
-  for (const auto& [id, tmpl] : running_pods) {
-    if (!(spare_exit && exit_nodes.count(id))) return;  // wait for the kill to be reported
-  }
   // Nothing of the workflow itself runs any more: every unfinished node ends
   // as Argo ends them. Exit handlers that may still run are left alone.
   for (auto& [id, node] : status.nodes) {
