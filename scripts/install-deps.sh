@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev
   libcurl4-openssl-dev  # http templates' requests
   libcpp-httplib-dev    # HTTP servers in tests
+  libbenchmark-dev      # bench/ programs
   bubblewrap            # per-step private /tmp and working directory
   python3 nodejs        # interpreters that example script templates call
 )

@@ -1,0 +1,159 @@
+// Engine and controller cost alone: a generated workflow of N nodes runs
+// through the real controller loop (LocalRun) on a runtime whose steps end
+// the moment they start, so no process is spawned and every second spent is
+// Skiff's own.
+//
+//   bench_engine --shape steps|dag --nodes N [--batch B] [--status FILE]
+//
+// The workflow's pods are spread so that the node count comes out near N:
+//   steps: main -> loop over K inner Steps templates -> each a loop of M pods
+//   dag:   a chain of W tasks, each a loop of M pods (1000 per task)
+// Prints one line of JSON: nodes, seconds, peak RSS, status bytes, events.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <string>
+
+#include "controller/controller.h"
+#include "runtime/runtime.h"
+#include "spec/spec.h"
+
+namespace {
+
+using skiff::Result;
+using skiff::Status;
+using skiff::Time;
+namespace runtime = skiff::runtime;
+
+// Every launched step completes at once, reported in batches of up to
+// `batch` per wait() as an epoll loop would report them.
+class InstantRuntime final : public runtime::Runtime {
+ public:
+  explicit InstantRuntime(size_t batch) : batch_(batch) {}
+
+  Status launch(const runtime::StepSpec& spec) override {
+    pending_.push_back(spec.id);
+    ++launched_;
+    return Status::ok();
+  }
+  void cancel(const std::string&) override {}
+  std::vector<runtime::Completion> wait(std::optional<Time>) override {
+    std::vector<runtime::Completion> done;
+    while (!pending_.empty() && done.size() < batch_) {
+      runtime::Completion c;
+      c.id = std::move(pending_.front());
+      pending_.pop_front();
+      done.push_back(std::move(c));
+    }
+    ++waits_;
+    return done;
+  }
+  void wake() override {}
+  size_t running() const override { return pending_.size(); }
+  Result<std::string> logs(const std::string& id) const override { return skiff::not_found(id); }
+
+  size_t launched() const { return launched_; }
+  size_t waits() const { return waits_; }
+
+ private:
+  size_t batch_;
+  std::deque<std::string> pending_;
+  size_t launched_ = 0;
+  size_t waits_ = 0;
+};
+
+const char* kLeaf = R"(
+  - name: noop
+    container:
+      image: alpine:3.19
+      command: ["true"]
+)";
+
+std::string steps_workflow(long nodes) {
+  // K inner loops of M pods: K*M + 2K + 2 nodes.
+  const long k = 10;
+  const long m = std::max(1L, (nodes - 2) / k - 2);
+  std::string y = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: scale\nspec:\n"
+                  "  entrypoint: main\n  templates:\n"
+                  "  - name: main\n    steps:\n    - - name: outer\n        template: inner\n"
+                  "        withSequence: {count: \"" + std::to_string(k) + "\"}\n"
+                  "  - name: inner\n    steps:\n    - - name: leaf\n        template: noop\n"
+                  "        withSequence: {count: \"" + std::to_string(m) + "\"}\n";
+  return y + kLeaf;
+}
+
+std::string dag_workflow(long nodes) {
+  // A chain of W tasks, each a loop of M pods: W*M + W + 1 nodes.
+  const long m = std::min(1000L, std::max(1L, nodes / 10));
+  const long w = std::max(1L, nodes / (m + 1));
+  std::string y = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: scale\nspec:\n"
+                  "  entrypoint: main\n  templates:\n  - name: main\n    dag:\n      tasks:\n";
+  for (long i = 0; i < w; ++i) {
+    y += "      - name: t" + std::to_string(i) + "\n        template: noop\n";
+    y += "        withSequence: {count: \"" + std::to_string(m) + "\"}\n";
+    if (i > 0) y += "        dependencies: [t" + std::to_string(i - 1) + "]\n";
+  }
+  return y + kLeaf;
+}
+
+long peak_rss_kb() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string shape = "steps", status_file;
+  long nodes = 10000;
+  size_t batch = 64;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--shape") shape = argv[i + 1];
+    else if (flag == "--nodes") nodes = std::atol(argv[i + 1]);
+    else if (flag == "--batch") batch = std::max(1L, std::atol(argv[i + 1]));
+    else if (flag == "--status") status_file = argv[i + 1];
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  const std::string text = shape == "dag" ? dag_workflow(nodes) : steps_workflow(nodes);
+  auto documents = skiff::spec::parse_documents(text, shape + ".yaml");
+  if (!documents) {
+    std::fprintf(stderr, "%s\n", documents.status().message().c_str());
+    return 2;
+  }
+  const long rss_before = peak_rss_kb();
+
+  InstantRuntime instant(batch);
+  skiff::controller::RunOptions options;
+  options.engine.name = "scale";
+  options.engine.uid = "00000000-0000-4000-8000-000000000000";
+  skiff::controller::LocalRun run(instant, options);
+
+  auto start = std::chrono::steady_clock::now();
+  auto result = run.run(documents->front(), {});
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  if (!result) {
+    std::fprintf(stderr, "%s\n", result.status().message().c_str());
+    return 1;
+  }
+  const auto& wf = *result;
+  const std::string phase = wf["status"].value("phase", "");
+  const size_t node_count = wf["status"]["nodes"].size();
+  const std::string stored = wf.dump();
+  if (!status_file.empty()) std::ofstream(status_file) << stored;
+  std::printf(
+      "{\"shape\": \"%s\", \"nodes\": %zu, \"pods\": %zu, \"phase\": \"%s\", \"seconds\": %.3f, "
+      "\"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, \"status_bytes\": %zu, \"waits\": %zu}\n",
+      shape.c_str(), node_count, instant.launched(), phase.c_str(), took.count(), peak_rss_kb(), rss_before,
+      stored.size(), instant.waits());
+  return phase == "Succeeded" ? 0 : 1;
+}
