@@ -12,13 +12,31 @@ packages=(
   libbenchmark-dev      # bench/ programs
   bubblewrap            # per-step private /tmp and working directory
   python3 nodejs        # interpreters that example script templates call
+  libcurl4-openssl-dev libarchive-dev   # artifact repositories and archives
+  libcpp-httplib-dev    # the HTTP server of the artifact tests
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+install_s3rver() {
+  # The S3-protocol server the artifact tests start, pinned by its lock file.
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tools/s3rver"
+  if [ ! -d "$dir/node_modules/@20minutes/s3rver" ]; then
+    # Some nodejs builds bundle npm; Debian's own ships it apart.
+    if ! command -v npm >/dev/null; then
+      local sudo=""
+      if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+      $sudo apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
+    fi
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 if [ ${#missing[@]} -eq 0 ]; then
+  install_s3rver
   exit 0
 fi
 
@@ -27,3 +45,4 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "installing: ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_s3rver

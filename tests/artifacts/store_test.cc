@@ -1,0 +1,139 @@
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "artifacts/artifacts.h"
+#include "artifacts/s3_client.h"
+#include "test_util.h"
+
+namespace skiff::artifacts {
+namespace {
+
+using skiff::testing::read_text;
+using skiff::testing::TempDir;
+using skiff::testing::write_text;
+
+Context local_context(const TempDir& dir) {
+  Context c;
+  c.local_root = dir / "repo";
+  c.scratch_dir = dir.path();
+  return c;
+}
+
+TEST(LocalRepository, FileRoundTripsThroughTarGzip) {
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "out/hello.txt", "hello world\n");
+  Json art = {{"name", "hello"}, {"path", "/tmp/hello.txt"}, {"s3", {{"key", "wf/pod/hello.tgz"}}}};
+  ASSERT_TRUE(store.save(art, dir / "out/hello.txt"));
+  // Stored as a gzip archive, as Argo stores outputs by default.
+  std::string stored = read_text(dir / "repo/wf/pod/hello.tgz");
+  ASSERT_GE(stored.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(stored[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(stored[1]), 0x8b);
+  ASSERT_TRUE(store.load(art, dir / "in/message"));
+  EXPECT_EQ(read_text(dir / "in/message"), "hello world\n");
+}
+
+TEST(LocalRepository, DirectoryUnarchivedWithSubPathAndMode) {
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "out/a.txt", "A");
+  write_text(dir / "out/sub/b.txt", "B");
+  Json art = {{"name", "d"}, {"archive", {{"none", Json::object()}}}, {"s3", {{"key", "k/d"}}}};
+  ASSERT_TRUE(store.save(art, dir / "out"));
+  EXPECT_EQ(read_text(dir / "repo/k/d/sub/b.txt"), "B");
+
+  ASSERT_TRUE(store.load(art, dir / "whole"));
+  EXPECT_EQ(read_text(dir / "whole/a.txt"), "A");
+  EXPECT_EQ(read_text(dir / "whole/sub/b.txt"), "B");
+
+  Json one = art;
+  one["subPath"] = "sub/b.txt";
+  one["mode"] = 0600;
+  ASSERT_TRUE(store.load(one, dir / "one"));
+  EXPECT_EQ(read_text(dir / "one"), "B");
+  struct stat st{};
+  ASSERT_EQ(::stat((dir / "one").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(LocalRepository, DirectoryTarGzipKeepsItsTree) {
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "out/x/1.txt", "one");
+  write_text(dir / "out/x/2.txt", "two");
+  Json art = {{"name", "x"}, {"s3", {{"key", "x.tgz"}}}};
+  ASSERT_TRUE(store.save(art, dir / "out/x"));
+  ASSERT_TRUE(store.load(art, dir / "in/y"));
+  EXPECT_EQ(read_text(dir / "in/y/1.txt"), "one");
+  EXPECT_EQ(read_text(dir / "in/y/2.txt"), "two");
+}
+
+TEST(LocalRepository, ZipArchive) {
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "out/z.txt", "zipped");
+  Json art = {{"name", "z"}, {"archive", {{"zip", Json::object()}}}, {"s3", {{"key", "z.zip"}}}};
+  ASSERT_TRUE(store.save(art, dir / "out/z.txt"));
+  EXPECT_EQ(read_text(dir / "repo/z.zip").substr(0, 2), "PK");
+  ASSERT_TRUE(store.load(art, dir / "in/z"));
+  EXPECT_EQ(read_text(dir / "in/z"), "zipped");
+}
+
+TEST(LocalRepository, MissingKeyIsNotFoundNamingTheKey) {
+  TempDir dir;
+  Store store(local_context(dir));
+  Status st = store.load({{"name", "a"}, {"s3", {{"key", "nope/file"}}}}, dir / "in");
+  EXPECT_EQ(st.code(), Code::kNotFound);
+  EXPECT_NE(st.message().find("nope/file"), std::string::npos) << st.message();
+}
+
+TEST(LocalRepository, KeyCannotLeaveTheRepository) {
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "f", "x");
+  Status st = store.save({{"name", "a"}, {"archive", {{"none", Json::object()}}}, {"s3", {{"key", "../escape"}}}},
+                         dir / "f");
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+}
+
+TEST(LocalRepository, SaveOfMissingPathNamesIt) {
+  TempDir dir;
+  Store store(local_context(dir));
+  Status st = store.save({{"name", "a"}, {"path", "/tmp/missing.txt"}, {"s3", {{"key", "k"}}}}, dir / "nothing");
+  EXPECT_EQ(st.code(), Code::kNotFound);
+  EXPECT_NE(st.message().find("/tmp/missing.txt"), std::string::npos);
+}
+
+TEST(RawArtifact, DataIsWrittenAtThePath) {
+  TempDir dir;
+  Store store(local_context(dir));
+  ASSERT_TRUE(store.load({{"name", "r"}, {"raw", {{"data", "this is\nraw\n"}}}}, dir / "in/raw.txt"));
+  EXPECT_EQ(read_text(dir / "in/raw.txt"), "this is\nraw\n");
+}
+
+TEST(Repository, ParseChecksFieldsAndNamesThePlace) {
+  EXPECT_TRUE(parse_repository(Json(), "config").is_ok());
+  auto ok = parse_repository({{"s3", {{"bucket", "b"}, {"endpoint", "e:9000"}}}, {"archiveLogs", true}}, "config");
+  EXPECT_TRUE(ok.is_ok());
+  auto no_bucket = parse_repository({{"s3", {{"endpoint", "e"}}}}, "config.artifactRepository");
+  ASSERT_FALSE(no_bucket.is_ok());
+  EXPECT_EQ(no_bucket.status().message(), "config.artifactRepository.s3.bucket: required");
+  EXPECT_FALSE(parse_repository({{"gcs", {{"bucket", "b"}}}}, "c").is_ok());
+}
+
+TEST(Repository, DefaultFileNames) {
+  EXPECT_EQ(default_file_name({{"name", "out"}, {"path", "/tmp/a.txt"}}), "out.tgz");
+  EXPECT_EQ(default_file_name({{"name", "out"}, {"path", "/tmp/a.txt"}, {"archive", {{"none", Json::object()}}}}),
+            "a.txt");
+  EXPECT_EQ(default_file_name({{"name", "out"}, {"archive", {{"zip", Json::object()}}}}), "out.zip");
+}
+
+TEST(S3Encoding, KeysAndQueryValues) {
+  EXPECT_EQ(internal::uri_encode("a b/c+d~e", true), "a%20b/c%2Bd~e");
+  EXPECT_EQ(internal::uri_encode("a/b=c", false), "a%2Fb%3Dc");
+}
+
+}  // namespace
+}  // namespace skiff::artifacts
