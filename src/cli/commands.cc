@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "agent/argosay.h"
+#include "agent/data_agent.h"
 #include "agent/http_agent.h"
 #include "cli/local_commands.h"
 
@@ -17,9 +18,13 @@ namespace skiff::cli {
 int run_cli(int argc, char** argv) {
   // The argosay tool runs inside steps; it takes its own arguments verbatim.
   if (argc >= 2 && std::string(argv[1]) == "argosay") return agent::argosay_main(argc - 1, argv + 1);
-  // So does the agent that makes an http template's request.
+  // So do the agents that make an http template's request and list a data
+  // template's source.
   if (argc >= 3 && std::string(argv[1]) == "agent" && std::string(argv[2]) == "http") {
     return agent::http_agent_main(argc - 2, argv + 2);
+  }
+  if (argc >= 3 && std::string(argv[1]) == "agent" && std::string(argv[2]) == "data") {
+    return agent::data_agent_main(argc - 2, argv + 2);
   }
 
   CLI::App app{"skiff: run Argo Workflows locally, fast"};

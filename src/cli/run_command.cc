@@ -179,6 +179,7 @@ int run_command(const RunFlags& flags) {
   }
   options.run_dir = skiff_home() + "/runs/" + options.engine.name;
   options.cache_dir = skiff_home() + "/cache";
+  options.artifact_root = skiff_home() + "/artifacts";
 
   runtime::LocalOptions local;
   local.root = options.run_dir + "/steps";

@@ -32,6 +32,9 @@ struct RunOptions {
   // Where memoization caches live: one JSON file per cache, named after it.
   // Empty: every lookup misses and nothing is stored.
   std::string cache_dir;
+  // The local artifact repository's directory (keys are paths below it),
+  // which data templates list their source from.
+  std::string artifact_root;
   // Called after every change with the Workflow object as it stands.
   std::function<void(const Json& workflow)> on_change;
 };
@@ -62,12 +65,17 @@ runtime::StepSpec step_spec(const engine::LaunchAction& launch);
 struct VolumeHost {
   std::string run_dir;  // emptyDir and claim directories go under <run_dir>/volumes
   const std::vector<spec::Object>* library = nullptr;  // ConfigMaps and Secrets for volumes
+  std::string artifact_root;  // the local artifact repository, for data templates
 };
 
 // step_spec, plus what makes a pod of it: init containers, sidecars,
 // containerSet members, readiness probes and volume mounts. An error names
 // the volume or field that cannot be honoured locally.
 Result<runtime::StepSpec> pod_step_spec(const engine::LaunchAction& launch, const VolumeHost& host);
+
+// Where a pod's own volumes (emptyDir, configMap, secret) live; they go
+// with the pod, as in Kubernetes.
+std::string pod_volumes_dir(const std::string& run_dir, const std::string& node_id);
 
 class LocalRun {
  public:
@@ -84,6 +92,7 @@ class LocalRun {
  private:
   void carry_out(engine::Engine& engine, std::vector<engine::Action> actions);
   void save_logs(const engine::Engine& engine, const std::string& node_id);
+  void drop_pod_volumes(const std::string& node_id);
 
   runtime::Runtime& runtime_;
   RunOptions options_;

@@ -1,6 +1,7 @@
 // Runs one workflow to completion on this machine: engine + local runtime.
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "base/naming.h"
@@ -76,6 +77,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
       stopping_.erase(completion.id);
       events.push_back(std::move(event));
       save_logs(engine, completion.id);
+      drop_pod_volumes(completion.id);
     }
     auto timer = engine.next_timer();
     if (events.empty() && !(timer && *timer <= clock_now())) {
@@ -101,6 +103,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     for (auto& completion : runtime_.wait(std::nullopt)) {
       stopping_.erase(completion.id);
       save_logs(engine, completion.id);
+      drop_pod_volumes(completion.id);
     }
     runtime_.take_ready();  // too late to matter
   }
@@ -124,7 +127,7 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
       (void)cache_store(options_.cache_dir, action, clock_now());
       continue;
     }
-    auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_});
+    auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_, options_.artifact_root});
     Status launched = spec ? runtime_.launch(*spec) : spec.status();
     engine::Event event;
     event.node_id = action.node_id;
@@ -141,6 +144,12 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
     auto more = engine.handle_all(started, clock_now());
     if (!more.empty()) carry_out(engine, std::move(more));
   }
+}
+
+void LocalRun::drop_pod_volumes(const std::string& node_id) {
+  if (options_.run_dir.empty()) return;
+  std::error_code ignored;  // nothing to remove is the common case
+  std::filesystem::remove_all(pod_volumes_dir(options_.run_dir, node_id), ignored);
 }
 
 void LocalRun::save_logs(const engine::Engine& engine, const std::string& node_id) {

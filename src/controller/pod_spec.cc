@@ -91,6 +91,7 @@ class PodBuilder {
 
   Result<runtime::StepSpec> build() {
     if (launch_.tmpl.contains("http")) return http_step();
+    if (launch_.tmpl.contains("data")) return data_step();
     runtime::StepSpec spec = step_spec(launch_);
     const Json& tmpl = launch_.tmpl;
     const Json set = tmpl.value("containerSet", Json::object());
@@ -167,6 +168,39 @@ class PodBuilder {
     spec.script_source = request.dump(-1, ' ', false, Json::error_handler_t::replace);
     spec.env.emplace_back("ARGO_POD_NAME", launch_.pod_name);
     spec.env.emplace_back("ARGO_NODE_ID", launch_.node_id);
+    return spec;
+  }
+
+  // A data template runs skiff's data agent over the source's directory in
+  // the local artifact repository: an artifact named by key alone (`s3:
+  // {key}` without a bucket of its own) lies there.
+  Result<runtime::StepSpec> data_step() {
+    const Json source = launch_.tmpl["data"].value("source", Json::object());
+    const Json artifact = source.value("artifactPaths", Json::object());
+    const Json s3 = artifact.value("s3", Json::object());
+    const std::string key = str(s3, "key");
+    Json request = {{"prefix", key}};
+    if (!artifact.is_object() || artifact.empty()) {
+      request["failure"] = "no valid source is used for data template";
+    } else if (key.empty() || s3.contains("bucket") || s3.contains("endpoint") || host_.artifact_root.empty()) {
+      request["failure"] = "only keys of the local artifact repository can be listed on this machine";
+    } else if (key.find("..") != std::string::npos) {
+      request["failure"] = "key " + key + " leaves the artifact repository";
+    } else {
+      request["directory"] = host_.artifact_root + "/" + key;
+    }
+    runtime::StepSpec spec;
+    spec.id = launch_.node_id;
+    spec.name = launch_.node_name;
+    spec.image = "argoproj/argoexec";
+    spec.command = {"argoexec", "agent", "data"};
+    spec.script_source = request.dump(-1, ' ', false, Json::error_handler_t::replace);
+    spec.env.emplace_back("ARGO_POD_NAME", launch_.pod_name);
+    spec.env.emplace_back("ARGO_NODE_ID", launch_.node_id);
+    // The repository may lie where the sandbox has a private directory (/tmp).
+    if (request.contains("directory") && exists(host_.artifact_root)) {
+      spec.mounts.push_back(runtime::Mount{host_.artifact_root, host_.artifact_root, true});
+    }
     return spec;
   }
 
@@ -277,12 +311,12 @@ class PodBuilder {
     const std::string volumes = host_.run_dir + "/volumes";
     std::string dir;
     if (volume->contains("emptyDir")) {
-      dir = volumes + "/pods/" + component(launch_.node_id) + "/" + component(name);
+      dir = pod_volumes_dir(host_.run_dir, launch_.node_id) + "/" + component(name);
     } else if (volume->contains("persistentVolumeClaim")) {
       std::string claim = str((*volume)["persistentVolumeClaim"], "claimName");
       dir = volumes + "/claims/" + component(claim.empty() ? name : claim);
     } else if (volume->contains("configMap") || volume->contains("secret")) {
-      dir = volumes + "/pods/" + component(launch_.node_id) + "/" + component(name);
+      dir = pod_volumes_dir(host_.run_dir, launch_.node_id) + "/" + component(name);
       SKIFF_RETURN_IF_ERROR(make_dirs(dir));
       SKIFF_RETURN_IF_ERROR(write_object_files(*volume, name, dir));
       return dirs_[name] = dir;
@@ -342,6 +376,10 @@ class PodBuilder {
 };
 
 }  // namespace
+
+std::string pod_volumes_dir(const std::string& run_dir, const std::string& node_id) {
+  return run_dir + "/volumes/pods/" + component(node_id);
+}
 
 Result<runtime::StepSpec> pod_step_spec(const engine::LaunchAction& launch, const VolumeHost& host) {
   return PodBuilder(launch, host).build();

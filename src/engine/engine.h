@@ -128,7 +128,8 @@ struct Event {
   int exit_code = 0;
   bool killed = false;
   // stdout, one trailing newline removed. For an http template: the HTTP
-  // agent's JSON report {"statusCode", "headers", "body"} or {"error"}.
+  // agent's JSON report {"statusCode", "headers", "body"} or {"error"}; for
+  // a data template, the data agent's {"paths": [...]} or {"error"}.
   std::string result;
   std::map<std::string, std::string> files;  // output file path -> content
   std::string error;                         // the step could not run at all

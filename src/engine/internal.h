@@ -225,7 +225,7 @@ struct Engine::Impl {
   Node* execute_retry(const ExecuteRequest& request, const ResolvedTemplate& resolved, const Json& tmpl,
                       const Json& inputs);
   void finish_pod(const Event& event);
-  // Pod shapes (pod_verdict.cc, daemon.cc, volumes.cc, http.cc).
+  // Pod shapes (pod_verdict.cc, daemon.cc, volumes.cc, http.cc, data.cc).
   void create_container_nodes(const Node& pod, const Json& tmpl);
   void finish_container_nodes(const Node& pod, const Json& tmpl, const Event& event);
   void mark_ready(Node& node, bool readiness_passed);
@@ -233,6 +233,7 @@ struct Engine::Impl {
   Json pod_volumes(const Json& tmpl) const;
   void add_pod_settings(LaunchAction& launch) const;
   void finish_http(Node& node, const Json& tmpl, const Event& event);
+  void finish_data(Node& node, const Json& tmpl, const Event& event);
 
   // --- scope (scope.cc)
   void add_node_to_scope(expr::Scope& scope, const std::string& prefix, const Node& node) const;

@@ -295,7 +295,10 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   if (tmpl.contains("steps")) type = NodeType::kSteps;
   else if (tmpl.contains("dag")) type = NodeType::kDAG;
   else if (tmpl.contains("suspend")) type = NodeType::kSuspend;
-  else if (tmpl.contains("container") || tmpl.contains("script") || tmpl.contains("containerSet")) type = NodeType::kPod;
+  else if (tmpl.contains("container") || tmpl.contains("script") || tmpl.contains("containerSet") ||
+           tmpl.contains("data")) {
+    type = NodeType::kPod;
+  }
   else if (tmpl.contains("http")) type = NodeType::kHTTP;
   else return fail(NodeType::kPod, "template '" + resolved->template_name + "' has no kind this runtime supports");
 

@@ -54,10 +54,11 @@ void Engine::Impl::finish_pod(const Event& event) {
   if (node.fulfilled() && !node.daemoned) return;
   node.daemoned = false;
   node.pod_ip.clear();
-  if (tmpl.contains("http")) {
+  if (tmpl.contains("http") || tmpl.contains("data")) {
     pod_deadlines.erase(node.id);
     pods_past_deadline.erase(node.id);
-    finish_http(node, tmpl, event);
+    if (tmpl.contains("http")) finish_http(node, tmpl, event);
+    else finish_data(node, tmpl, event);
     return;
   }
 

@@ -129,6 +129,8 @@ spec:
     EXPECT_EQ(c["phase"], "Succeeded") << name;
     EXPECT_EQ(c["boundaryID"], "set") << name;
   }
+  // The emptyDir went with its pod.
+  EXPECT_TRUE(std::filesystem::is_empty(home_ + "/runs/set/volumes/pods"));
 }
 
 TEST_F(PodsTest, AFailingContainerFailsTheSetAndItsDependents) {
@@ -304,6 +306,31 @@ spec:
   EXPECT_EQ(node(wf, "client")["inputs"]["parameters"][0]["value"], "127.0.0.1");
   EXPECT_EQ(node(wf, "client")["outputs"]["result"], "served");
   EXPECT_TRUE(processes_with(marker).empty());
+}
+
+TEST_F(PodsTest, DataTemplatesListTheLocalArtifactRepositoryAndTransform) {
+  const std::string logs = home_ + "/artifacts/runs/logs";
+  std::filesystem::create_directories(logs + "/nested");
+  for (const char* file : {"a.log", "b.txt", "nested/main.log"}) std::ofstream(logs + "/" + file) << "x";
+  Json wf = run(R"(
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: data}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    data:
+      source:
+        artifactPaths:
+          name: logs
+          s3: {key: runs/logs}
+      transformation:
+      - expression: 'filter(data, {# endsWith ".log"})'
+)");
+  EXPECT_EQ(wf["status"]["phase"], "Succeeded");
+  EXPECT_EQ(wf["status"]["nodes"]["data"]["type"], "Pod");
+  EXPECT_EQ(wf["status"]["nodes"]["data"]["outputs"]["result"], "[\"runs/logs/a.log\",\"runs/logs/nested/main.log\"]");
 }
 
 class HttpTemplateTest : public PodsTest {
