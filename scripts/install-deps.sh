@@ -10,6 +10,7 @@ packages=(
   libcurl4-openssl-dev  # http templates' requests
   libcpp-httplib-dev    # HTTP servers in tests
   libbenchmark-dev      # bench/ programs
+  libsqlite3-dev        # the embedded store
   bubblewrap            # per-step private /tmp and working directory
   python3 nodejs        # interpreters that example script templates call
   libcurl4-openssl-dev libarchive-dev   # artifact repositories and archives

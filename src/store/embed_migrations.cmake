@@ -1,0 +1,11 @@
+# Writes OUTPUT: a C++ table of the migration files in INPUTS, in order.
+set(body "// Generated from src/store/migrations/*.sql; do not edit.\n#include \"migrations.h\"\n\nnamespace skiff::store::internal {\n\nconst std::vector<Migration>& migrations() {\n  static const std::vector<Migration> all = {\n")
+foreach(input IN LISTS INPUTS)
+  get_filename_component(name ${input} NAME)
+  string(REGEX MATCH "^[0-9]+" number ${name})
+  math(EXPR number "${number}")
+  file(READ ${input} sql)
+  string(APPEND body "      {${number}, \"${name}\", R\"skiffsql(${sql})skiffsql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n\n}  // namespace skiff::store::internal\n")
+file(WRITE ${OUTPUT} "${body}")
