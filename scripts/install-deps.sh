@@ -8,7 +8,7 @@ packages=(
   libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev
   libcurl4-openssl-dev  # http templates' requests
-  libcpp-httplib-dev    # HTTP servers in tests
+  libcpp-httplib-dev    # the server's HTTP API, the CLI's client, HTTP servers in tests
   libbenchmark-dev      # bench/ programs
   libsqlite3-dev        # the embedded store
   bubblewrap            # per-step private /tmp and working directory

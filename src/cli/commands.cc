@@ -11,6 +11,7 @@
 #include "agent/argosay.h"
 #include "agent/data_agent.h"
 #include "agent/http_agent.h"
+#include "cli/client.h"
 #include "cli/local_commands.h"
 
 namespace skiff::cli {
@@ -50,16 +51,29 @@ int run_cli(int argc, char** argv) {
   lint_cmd->add_option("files", lint.files, "Files to lint")->required();
   lint_cmd->add_option("--load", lint.load, "Supporting objects (repeatable)");
 
+  // Verbs that talk to a server; they report through client_exit.
+  ClientFlags client;
+  int client_exit = -1;
+  add_client_commands(app, client, &client_exit);
+  add_server_command(app, &client_exit);
+
   LogsFlags logs;
   auto* logs_cmd = app.add_subcommand("logs", "Print the logs of a workflow run on this machine");
   logs_cmd->add_option("workflow", logs.workflow, "Workflow name, or @latest")->required();
   logs_cmd->add_option("pod", logs.pod, "Only this pod (or node name)");
   logs_cmd->add_flag("--no-color", logs.no_color, "Accepted for compatibility");
+  bool follow = false;
+  std::string grep;
+  logs_cmd->add_flag("-f,--follow", follow, "Keep streaming while the workflow runs (server)");
+  logs_cmd->add_option("--grep", grep, "Only lines matching this pattern (server)");
+  logs_cmd->add_option("-c,--container", logs.container, "Container (steps run one: main)");
+  add_connection_flags(*logs_cmd, client);
 
   GetFlags get;
   auto* get_cmd = app.add_subcommand("get", "Show a workflow run on this machine");
   get_cmd->add_option("workflow", get.workflow, "Workflow name, or @latest")->required();
   get_cmd->add_option("-o,--output", get.output, "json|yaml|wide|name");
+  add_connection_flags(*get_cmd, client);
 
   try {
     app.parse(argc, argv);
@@ -67,7 +81,15 @@ int run_cli(int argc, char** argv) {
     int code = app.exit(e);
     return e.get_exit_code() == 0 ? 0 : (code == 0 ? 0 : 2);
   }
+  if (client_exit != -1) return client_exit;
   if (run_cmd->parsed()) return run_command(run);
+  // get and logs read a local run unless a server is named, or the run is
+  // not local and a server answers at the default address.
+  auto use_server = [&](const std::string& workflow) {
+    return client.server_named() || (!local_run_exists(workflow) && ApiClient(client).reachable());
+  };
+  if (logs_cmd->parsed() && use_server(logs.workflow)) return client_logs(client, logs.workflow, logs.pod, follow, grep);
+  if (get_cmd->parsed() && use_server(get.workflow)) return client_get(client, get.workflow, get.output);
   if (lint_cmd->parsed()) return lint_command(lint);
   if (logs_cmd->parsed()) return logs_command(logs);
   if (get_cmd->parsed()) return get_command(get);

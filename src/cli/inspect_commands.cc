@@ -28,6 +28,8 @@ std::string run_directory(const std::string& workflow) {
 
 }  // namespace
 
+bool local_run_exists(const std::string& workflow) { return !run_directory(workflow).empty(); }
+
 int lint_command(const LintFlags& flags) {
   std::vector<spec::Object> library;
   for (const auto& path : flags.load) {

@@ -27,6 +27,7 @@ struct LintFlags {
 struct LogsFlags {
   std::string workflow;
   std::string pod;
+  std::string container;
   bool no_color = false;
 };
 
@@ -40,6 +41,9 @@ int run_command(const RunFlags& flags);
 int lint_command(const LintFlags& flags);
 int logs_command(const LogsFlags& flags);
 int get_command(const GetFlags& flags);
+
+// Is there a local run of this name (or "@latest")?
+bool local_run_exists(const std::string& workflow);
 
 // Where runs keep their state: $SKIFF_HOME, else ~/.skiff.
 std::string skiff_home();

@@ -1,0 +1,295 @@
+// The service's loop: one thread drives every live workflow's engine and
+// the runtime, reacting to step completions, timers and jobs.
+#include <algorithm>
+#include <filesystem>
+
+#include "base/naming.h"
+#include "controller/service_internal.h"
+
+namespace skiff::controller {
+
+using internal::Job;
+using internal::LiveWorkflow;
+
+namespace {
+
+Time clock_now() { return now_from(Clock::now()); }
+
+}  // namespace
+
+Result<std::unique_ptr<Service>> Service::start(store::Store& store, ServiceOptions options) {
+  auto impl = std::make_unique<Impl>(store, std::move(options));
+  Impl* raw = impl.get();
+  raw->loop = std::thread([raw] { raw->run_loop(); });
+  {
+    std::unique_lock lock(raw->mu);
+    raw->ready_cv.wait(lock, [raw] { return raw->ready; });
+    if (!raw->start_status.is_ok()) {
+      Status failed = raw->start_status;
+      lock.unlock();
+      raw->loop.join();
+      return failed;
+    }
+  }
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Service::~Service() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->wake();
+  impl_->loop.join();
+}
+
+int Service::subscribe(std::function<void(const WorkflowEvent&)> listener) {
+  std::lock_guard lock(impl_->mu);
+  int id = impl_->next_listener++;
+  impl_->listeners[id] = std::move(listener);
+  return id;
+}
+
+void Service::unsubscribe(int id) {
+  std::lock_guard lock(impl_->mu);
+  impl_->listeners.erase(id);
+}
+
+namespace {
+
+Status send(Service::Impl& impl, Job::Kind kind, const std::string& uid) {
+  auto done = std::make_shared<std::promise<Status>>();
+  auto result = done->get_future();
+  {
+    std::lock_guard lock(impl.mu);
+    if (impl.stopping) return Status(Code::kUnavailable, "the server is shutting down");
+    impl.jobs.push_back({kind, uid, done});
+  }
+  impl.wake();
+  return result.get();
+}
+
+}  // namespace
+
+Status Service::remove(const std::string& namespace_, const std::string& name) {
+  auto record = impl_->store.get_workflow(namespace_, name);
+  if (!record) return record.status();
+  return send(*impl_, Job::Kind::kRemove, record->uid);
+}
+
+Status Service::terminate(const std::string& namespace_, const std::string& name) {
+  auto record = impl_->store.get_workflow(namespace_, name);
+  if (!record) return record.status();
+  if (record->finished()) {
+    return failed_precondition("cannot shutdown a completed workflow: workflow: \"" + name + "\"");
+  }
+  return send(*impl_, Job::Kind::kTerminate, record->uid);
+}
+
+Result<Json> Service::get(const std::string& namespace_, const std::string& name) {
+  auto record = impl_->store.get_workflow(namespace_, name);
+  if (!record) return record.status();
+  auto nodes = impl_->store.nodes(record->uid);
+  if (!nodes) return nodes.status();
+  return workflow_object(*record, &*nodes);
+}
+
+void Service::Impl::wake() {
+  std::lock_guard lock(mu);
+  if (runtime_for_wake) runtime_for_wake->wake();
+}
+
+void Service::Impl::publish(const WorkflowEvent& event) {
+  std::lock_guard lock(mu);
+  for (auto& [id, listener] : listeners) listener(event);
+}
+
+void Service::Impl::run_loop() {
+  std::error_code ignored;
+  std::filesystem::create_directories(options.steps_dir, ignored);
+  runtime::LocalOptions local;
+  local.root = options.steps_dir;
+  local.self_exe = options.self_exe;
+  local.sandbox = options.sandbox;
+  runtime = runtime::make_local_runtime(local);
+  Status recovered = recover();
+  {
+    std::lock_guard lock(mu);
+    runtime_for_wake = runtime.get();
+    start_status = recovered;
+    ready = true;
+  }
+  ready_cv.notify_all();
+  if (!recovered.is_ok()) return;
+
+  while (true) {
+    std::deque<Job> todo;
+    {
+      std::lock_guard lock(mu);
+      if (stopping) break;
+      todo.swap(jobs);
+    }
+    Time now = clock_now();
+    for (Job& command : todo) handle(command, now);
+    admit(now);
+
+    std::optional<Time> until;
+    for (const auto& [uid, wf] : live) {
+      if (!wf->started) continue;
+      if (auto timer = wf->engine->next_timer(); timer && (!until || *timer < *until)) until = timer;
+    }
+    std::vector<runtime::Completion> done = runtime->wait(until);
+    now = clock_now();
+
+    std::map<std::string, std::vector<engine::Event>> events;  // by uid
+    for (auto& completion : done) {
+      auto owner = steps.find(completion.id);
+      if (owner == steps.end()) continue;  // its workflow was removed
+      auto [uid, node_id] = owner->second;
+      steps.erase(owner);
+      auto it = live.find(uid);
+      if (it == live.end()) continue;
+      it->second->running.erase(node_id);
+      engine::Event event;
+      event.kind = engine::Event::Kind::kStepFinished;
+      event.node_id = node_id;
+      event.exit_code = completion.exit_code;
+      event.killed = completion.killed;
+      event.result = std::move(completion.result);
+      event.files = std::move(completion.files);
+      event.error = std::move(completion.error);
+      event.host_node_name = "localhost";
+      events[uid].push_back(std::move(event));
+    }
+    for (const auto& [uid, wf] : live) {
+      if (!wf->started || events.count(uid)) continue;
+      if (auto timer = wf->engine->next_timer(); timer && *timer <= now) {
+        events[uid].push_back(engine::Event{});  // kTimer
+      }
+    }
+    for (auto& [uid, batch] : events) {
+      auto it = live.find(uid);
+      if (it == live.end()) continue;
+      apply(*it->second, batch, now);
+      finish_if_done(uid);
+    }
+  }
+
+  // Shutting down: steps stop with the runtime; they run again after a restart.
+  std::lock_guard lock(mu);
+  runtime_for_wake = nullptr;
+  for (Job& command : jobs) command.done->set_value(Status(Code::kUnavailable, "the server is shutting down"));
+  jobs.clear();
+}
+
+void Service::Impl::handle(Job& command, Time now) {
+  auto it = live.find(command.uid);
+  switch (command.kind) {
+    case Job::Kind::kStart: {
+      if (it == live.end()) {
+        auto record = store.get_workflow_by_uid(command.uid);
+        Status loaded = record ? load(*record, /*replay=*/false) : record.status();
+        if (loaded.is_ok()) queued.push_back(command.uid);
+        command.done->set_value(loaded);
+      } else {
+        command.done->set_value(Status::ok());
+      }
+      return;
+    }
+    case Job::Kind::kTerminate: {
+      if (it == live.end()) {
+        command.done->set_value(failed_precondition("workflow is not running"));
+        return;
+      }
+      LiveWorkflow& wf = *it->second;
+      if (!wf.started) begin(wf, now);
+      engine::Event event;
+      event.kind = engine::Event::Kind::kTerminate;
+      apply(wf, {event}, now);
+      finish_if_done(command.uid);
+      command.done->set_value(Status::ok());
+      return;
+    }
+    case Job::Kind::kRemove: {
+      Json last;
+      std::string ns, name;
+      if (it != live.end()) {
+        for (const std::string& node_id : it->second->running) {
+          std::string id = step_id(*it->second, node_id);
+          runtime->cancel(id);
+          steps.erase(id);
+        }
+        last = object_of(*it->second, now);
+        ns = it->second->record.namespace_;
+        name = it->second->record.name;
+        live.erase(it);
+        queued.erase(std::remove(queued.begin(), queued.end(), command.uid), queued.end());
+      }
+      auto record = store.get_workflow_by_uid(command.uid);
+      if (record && last.is_null()) {
+        auto nodes = store.nodes(command.uid);
+        last = workflow_object(*record, nodes ? &*nodes : nullptr);
+        ns = record->namespace_;
+        name = record->name;
+      }
+      Status removed = store.delete_workflow(command.uid);
+      if (removed.is_ok()) publish({"DELETED", ns, name, last});
+      command.done->set_value(removed);
+      return;
+    }
+  }
+}
+
+bool Service::Impl::may_start(const LiveWorkflow& wf) const {
+  const int overall = options.config.parallelism;
+  const int per_namespace = options.config.namespace_parallelism;
+  if (overall == 0 && per_namespace == 0) return true;
+  int running = 0, in_namespace = 0;
+  for (const auto& [uid, other] : live) {
+    if (!other->started) continue;
+    ++running;
+    if (other->record.namespace_ == wf.record.namespace_) ++in_namespace;
+  }
+  return (overall == 0 || running < overall) && (per_namespace == 0 || in_namespace < per_namespace);
+}
+
+void Service::Impl::admit(Time now) {
+  for (auto it = queued.begin(); it != queued.end();) {
+    auto found = live.find(*it);
+    if (found == live.end()) {
+      it = queued.erase(it);
+      continue;
+    }
+    if (!may_start(*found->second)) {
+      ++it;
+      continue;
+    }
+    std::string uid = *it;
+    it = queued.erase(it);
+    begin(*found->second, now);
+    finish_if_done(uid);
+  }
+}
+
+void Service::Impl::finish_if_done(const std::string& uid) {
+  auto it = live.find(uid);
+  if (it == live.end() || !it->second->started) return;
+  if (it->second->engine->completed() && it->second->running.empty()) live.erase(it);
+}
+
+Json Service::Impl::object_of(const LiveWorkflow& wf, Time now) const {
+  if (!wf.started) return workflow_object(wf.record, nullptr);
+  Json object = wf.engine->to_json(now);
+  store::WorkflowRecord shown = wf.record;
+  Json nodes = object["status"].contains("nodes") ? object["status"]["nodes"] : Json::object();
+  object["status"].erase("nodes");
+  shown.status = object["status"];
+  shown.phase = object["status"].value("phase", "");
+  std::vector<store::NodeRecord> rows;
+  for (auto& [id, body] : nodes.items()) rows.push_back({id, body});
+  return workflow_object(shown, &rows);
+}
+
+}  // namespace skiff::controller

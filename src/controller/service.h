@@ -1,0 +1,102 @@
+// The workflow service: the controller of `skiff server`. It keeps many
+// workflows going at once on one runtime, with every change durable in a
+// Store before anyone is told about it.
+//
+// Durability. Each workflow's engine inputs are journaled (the store's
+// events): the start and every batch of events, with the time they were
+// applied. The engine is deterministic, so after a restart replaying the
+// journal rebuilds each unfinished workflow exactly; the nodes that changed
+// are written as rows beside it for readers. Steps are started only after
+// the state that asked for them is committed. A step that was launched or
+// running when the previous process died is run again (its process died
+// with that process); a step whose completion was journaled never is.
+//
+// Thread-safety: every public method may be called from any thread. One
+// internal thread runs the engines and the runtime.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "config/config.h"
+#include "store/store.h"
+
+namespace skiff::controller {
+
+using Json = nlohmann::json;
+
+struct ServiceOptions {
+  std::string steps_dir;   // where step directories live
+  std::string self_exe;    // the skiff executable (built-in images)
+  bool sandbox = true;
+  config::Config config;   // parallelism, workflowDefaults, retention
+};
+
+// A change to one workflow, as Argo's watch reports it.
+struct WorkflowEvent {
+  std::string type;  // "ADDED", "MODIFIED", "DELETED"
+  std::string namespace_;
+  std::string name;
+  Json workflow;     // the whole Workflow object (for DELETED: as last seen)
+};
+
+// A Workflow object as Argo returns it, assembled from a stored record and
+// its nodes (nodes omitted when `nodes` is null).
+Json workflow_object(const store::WorkflowRecord& record, const std::vector<store::NodeRecord>* nodes);
+
+// A name from a prefix plus five random characters, as Kubernetes'
+// generateName does.
+std::string generate_name(const std::string& prefix);
+
+// The labels selectors see: the submitted ones plus Argo's phase and
+// completed labels.
+Json workflow_labels(const store::WorkflowRecord& record);
+
+class Service {
+ public:
+  // Recovers every unfinished workflow in `store` and starts the loop.
+  static Result<std::unique_ptr<Service>> start(store::Store& store, ServiceOptions options);
+  // Stops the loop; running steps are stopped (they run again after a restart).
+  ~Service();
+
+  // Validates a Workflow (Argo's lint), names it, applies workflowDefaults,
+  // stores it and queues it to run. Returns the Workflow as stored.
+  // kInvalidArgument for a bad workflow, kAlreadyExists for a taken name.
+  Result<Json> submit(const Json& workflow, const std::string& namespace_, bool dry_run = false);
+
+  // Removes the workflow; its running steps are stopped.
+  Status remove(const std::string& namespace_, const std::string& name);
+
+  // Stops running steps; the workflow ends Failed ("Stopped with strategy
+  // 'Terminate'").
+  Status terminate(const std::string& namespace_, const std::string& name);
+
+  // The Workflow object with its nodes.
+  Result<Json> get(const std::string& namespace_, const std::string& name);
+
+  // Calls `listener` (on the service's thread; keep it short) after each
+  // change is stored. Returns an id for unsubscribe().
+  int subscribe(std::function<void(const WorkflowEvent&)> listener);
+  void unsubscribe(int id);
+
+  // Checks a Workflow, WorkflowTemplate, ClusterWorkflowTemplate or
+  // CronWorkflow as `argo lint` does, against the stored templates.
+  Status validate(const Json& object, const std::string& namespace_);
+
+  // The templates a workflow may reference: WorkflowTemplates of its
+  // namespace and every ClusterWorkflowTemplate.
+  Result<std::vector<Json>> library(const std::string& namespace_);
+
+  struct Impl;
+
+ private:
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skiff::controller

@@ -1,0 +1,89 @@
+// The workflow service's state (internal to the controller layer).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "controller/controller.h"
+#include "controller/service.h"
+#include "engine/engine.h"
+#include "runtime/runtime.h"
+
+namespace skiff::controller::internal {
+
+// Journal entries: what the engine was given, and when.
+Json encode_event(const engine::Event& event);
+engine::Event decode_event(const Json& body);
+
+// One workflow the loop is driving.
+struct LiveWorkflow {
+  store::WorkflowRecord record;  // identity, manifest, version as last written
+  std::unique_ptr<engine::Engine> engine;
+  bool started = false;
+  int64_t next_seq = 1;
+  std::vector<store::EventRecord> journal;        // written with the next update
+  std::map<std::string, Json> written_nodes;      // node id -> body as stored
+  std::set<std::string> running;                  // node ids the runtime runs
+};
+
+// A request from another thread, answered through `done`.
+struct Job {
+  enum class Kind { kStart, kRemove, kTerminate } kind;
+  std::string uid;
+  std::shared_ptr<std::promise<Status>> done;
+};
+
+}  // namespace skiff::controller::internal
+
+namespace skiff::controller {
+
+struct Service::Impl {
+  Impl(store::Store& s, ServiceOptions o) : store(s), options(std::move(o)) {}
+
+  // --- shared with other threads (under mu)
+  store::Store& store;
+  const ServiceOptions options;
+  std::mutex mu;
+  std::deque<internal::Job> jobs;
+  bool stopping = false;
+  std::map<int, std::function<void(const WorkflowEvent&)>> listeners;
+  int next_listener = 1;
+  runtime::Runtime* runtime_for_wake = nullptr;  // set once the loop runs
+  std::condition_variable ready_cv;
+  bool ready = false;
+  Status start_status;
+  std::thread loop;
+
+  // --- the loop thread only
+  std::unique_ptr<runtime::Runtime> runtime;
+  std::unordered_map<std::string, std::unique_ptr<internal::LiveWorkflow>> live;  // by uid
+  std::deque<std::string> queued;  // uids waiting for a parallelism slot, oldest first
+  std::unordered_map<std::string, std::pair<std::string, std::string>> steps;  // runtime id -> (uid, node id)
+
+  void run_loop();
+  void wake();
+  Status recover();
+  Status load(const store::WorkflowRecord& record, bool replay);
+  void admit(Time now);
+  bool may_start(const internal::LiveWorkflow& wf) const;
+  void begin(internal::LiveWorkflow& wf, Time now);
+  void apply(internal::LiveWorkflow& wf, const std::vector<engine::Event>& events, Time now);
+  void carry_out(internal::LiveWorkflow& wf, std::vector<engine::Action> actions, Time now);
+  void launch(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action, std::vector<engine::Event>* out);
+  void persist(internal::LiveWorkflow& wf, Time now);
+  void finish_if_done(const std::string& uid);
+  void handle(internal::Job& command, Time now);
+  void publish(const WorkflowEvent& event);
+  Json object_of(const internal::LiveWorkflow& wf, Time now) const;
+  std::string step_id(const internal::LiveWorkflow& wf, const std::string& node_id) const {
+    return wf.record.uid + "." + node_id;
+  }
+};
+
+}  // namespace skiff::controller

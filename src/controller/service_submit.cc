@@ -1,0 +1,236 @@
+// Submitting workflows to the service, and the Workflow object as stored.
+#include <set>
+
+#include "controller/service_internal.h"
+
+namespace skiff::controller {
+
+namespace {
+
+const char* kind_name(engine::Event::Kind kind) {
+  switch (kind) {
+    case engine::Event::Kind::kStepStarted: return "started";
+    case engine::Event::Kind::kStepFinished: return "finished";
+    case engine::Event::Kind::kTimer: return "timer";
+    case engine::Event::Kind::kTerminate: return "terminate";
+  }
+  return "timer";
+}
+
+// Objects in `over` win; everything else comes from `under` (workflowDefaults).
+Json merge_under(const Json& under, const Json& over) {
+  if (!under.is_object() || !over.is_object()) return over.is_null() ? under : over;
+  Json out = under;
+  for (auto& [key, value] : over.items()) out[key] = out.contains(key) ? merge_under(out[key], value) : value;
+  return out;
+}
+
+// Names of templates referenced from `doc` (templateRef, workflowTemplateRef).
+void collect_refs(const Json& doc, std::set<std::pair<bool, std::string>>* refs) {
+  if (doc.is_object()) {
+    for (auto& [key, value] : doc.items()) {
+      if ((key == "templateRef" || key == "workflowTemplateRef") && value.is_object() &&
+          value.contains("name") && value["name"].is_string()) {
+        refs->insert({value.value("clusterScope", false), value["name"].get<std::string>()});
+      }
+      collect_refs(value, refs);
+    }
+  } else if (doc.is_array()) {
+    for (const auto& item : doc) collect_refs(item, refs);
+  }
+}
+
+}  // namespace
+
+namespace internal {
+
+Json encode_event(const engine::Event& e) {
+  Json j = {{"k", kind_name(e.kind)}};
+  if (!e.node_id.empty()) j["node"] = e.node_id;
+  if (e.kind == engine::Event::Kind::kStepFinished) {
+    j["exit"] = e.exit_code;
+    if (e.killed) j["killed"] = true;
+    if (!e.result.empty()) j["result"] = e.result;
+    if (!e.files.empty()) j["files"] = e.files;
+    if (!e.error.empty()) j["error"] = e.error;
+  }
+  if (!e.host_node_name.empty()) j["host"] = e.host_node_name;
+  return j;
+}
+
+engine::Event decode_event(const Json& j) {
+  engine::Event e;
+  std::string kind = j.value("k", "timer");
+  e.kind = kind == "started"     ? engine::Event::Kind::kStepStarted
+           : kind == "finished"  ? engine::Event::Kind::kStepFinished
+           : kind == "terminate" ? engine::Event::Kind::kTerminate
+                                 : engine::Event::Kind::kTimer;
+  e.node_id = j.value("node", "");
+  e.exit_code = j.value("exit", 0);
+  e.killed = j.value("killed", false);
+  e.result = j.value("result", "");
+  if (j.contains("files")) e.files = j["files"].get<std::map<std::string, std::string>>();
+  e.error = j.value("error", "");
+  e.host_node_name = j.value("host", "");
+  return e;
+}
+
+}  // namespace internal
+
+Json workflow_labels(const store::WorkflowRecord& record) {
+  Json labels = record.labels.is_object() ? record.labels : Json::object();
+  if (!record.phase.empty()) labels["workflows.argoproj.io/phase"] = record.phase;
+  labels["workflows.argoproj.io/completed"] = record.finished() ? "true" : "false";
+  return labels;
+}
+
+Json workflow_object(const store::WorkflowRecord& record, const std::vector<store::NodeRecord>* nodes) {
+  Json wf = Json::object();
+  wf["apiVersion"] = "argoproj.io/v1alpha1";
+  wf["kind"] = "Workflow";
+  Json meta = record.manifest.is_object() ? record.manifest.value("metadata", Json::object()) : Json::object();
+  meta["name"] = record.name;
+  meta["namespace"] = record.namespace_;
+  meta["uid"] = record.uid;
+  meta["resourceVersion"] = std::to_string(record.version);
+  meta["creationTimestamp"] = format_rfc3339(record.created_at);
+  meta["labels"] = workflow_labels(record);
+  wf["metadata"] = std::move(meta);
+  wf["spec"] = record.manifest.is_object() ? record.manifest.value("spec", Json::object()) : Json::object();
+  Json status = record.status.is_object() ? record.status : Json::object();
+  if (nodes && !nodes->empty()) {
+    Json map = Json::object();
+    for (const auto& node : *nodes) map[node.id] = node.body;
+    status["nodes"] = std::move(map);
+  }
+  wf["status"] = std::move(status);
+  return wf;
+}
+
+Result<std::vector<Json>> Service::library(const std::string& namespace_) {
+  std::vector<Json> out;
+  auto templates = impl_->store.list_objects(store::ObjectKind::kWorkflowTemplate, namespace_);
+  if (!templates) return templates.status();
+  for (auto& t : *templates) out.push_back(std::move(t.body));
+  auto cluster = impl_->store.list_objects(store::ObjectKind::kClusterWorkflowTemplate, "");
+  if (!cluster) return cluster.status();
+  for (auto& t : *cluster) out.push_back(std::move(t.body));
+  return out;
+}
+
+std::string generate_name(const std::string& prefix) {
+  spec::Object named;
+  named.kind = "Workflow";
+  named.doc = {{"metadata", {{"generateName", prefix}}}};
+  return workflow_name(named);
+}
+
+namespace {
+
+Result<std::vector<spec::Object>> parse_all(const std::vector<Json>& docs) {
+  std::vector<spec::Object> out;
+  for (const Json& d : docs) {
+    auto lib = spec::parse_documents(d.dump(), d.value("kind", "") + "/" + d["metadata"].value("name", ""));
+    if (lib) {
+      for (auto& o : *lib) out.push_back(std::move(o));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Service::validate(const Json& object, const std::string& namespace_) {
+  std::string label = object.value("kind", "object") + "/" +
+                      (object.contains("metadata") ? object["metadata"].value("name", "") : std::string());
+  auto parsed = spec::parse_documents(object.dump(), label);
+  if (!parsed) return parsed.status();
+  if (parsed->size() != 1) return invalid_argument(label + ": expected one object");
+  auto docs = library(namespace_);
+  if (!docs) return docs.status();
+  auto objects = parse_all(*docs);
+  if (!objects) return objects.status();
+  return spec::lint(parsed->front(), *objects);
+}
+
+Result<Json> Service::submit(const Json& input, const std::string& namespace_, bool dry_run) {
+  if (!input.is_object()) return invalid_argument("workflow: expected an object");
+  Json doc = merge_under(impl_->options.config.workflow_defaults.is_object()
+                             ? impl_->options.config.workflow_defaults
+                             : Json::object(),
+                         input);
+  doc["apiVersion"] = "argoproj.io/v1alpha1";
+  doc["kind"] = "Workflow";
+  doc["metadata"]["namespace"] = namespace_;
+  if (doc.contains("status")) doc.erase("status");
+  auto parsed = spec::parse_documents(doc.dump(), "workflow");
+  if (!parsed) return parsed.status();
+  if (parsed->size() != 1) return invalid_argument("workflow: expected one Workflow");
+  const spec::Object& object = parsed->front();
+
+  auto docs = library(namespace_);
+  if (!docs) return docs.status();
+  auto library_objects = parse_all(*docs);
+  if (!library_objects) return library_objects.status();
+  SKIFF_RETURN_IF_ERROR(spec::lint(object, *library_objects));
+
+  // Keep the templates this workflow uses, as they are now: a later edit of
+  // a template does not change a workflow already submitted (Argo stores
+  // them in status.storedTemplates for the same reason).
+  std::set<std::pair<bool, std::string>> wanted, done;
+  collect_refs(doc, &wanted);
+  Json snapshot = Json::array();
+  while (!wanted.empty()) {
+    auto ref = *wanted.begin();
+    wanted.erase(wanted.begin());
+    if (!done.insert(ref).second) continue;
+    for (const Json& d : *docs) {
+      bool cluster = d.value("kind", "") == "ClusterWorkflowTemplate";
+      if (cluster == ref.first && d["metadata"].value("name", "") == ref.second) {
+        snapshot.push_back(d);
+        std::set<std::pair<bool, std::string>> more;
+        collect_refs(d, &more);
+        for (auto& m : more) {
+          if (!done.count(m)) wanted.insert(m);
+        }
+      }
+    }
+  }
+
+  store::WorkflowRecord record;
+  record.uid = random_uid();
+  record.namespace_ = namespace_;
+  record.name = workflow_name(object);
+  record.created_at = now_from(Clock::now());
+  Json meta = doc["metadata"];
+  meta.erase("namespace");
+  meta.erase("generateName");
+  meta.erase("resourceVersion");
+  meta.erase("uid");
+  meta.erase("creationTimestamp");
+  if (doc["metadata"].contains("generateName")) meta["generateName"] = doc["metadata"]["generateName"];
+  record.labels = meta.value("labels", Json::object());
+  record.manifest = {{"metadata", meta}, {"spec", doc.value("spec", Json::object())}};
+  record.run_options = {{"library", snapshot}};
+  if (dry_run) return workflow_object(record, nullptr);
+
+  SKIFF_RETURN_IF_ERROR(impl_->store.create_workflow(record));
+  auto done_promise = std::make_shared<std::promise<Status>>();
+  auto started = done_promise->get_future();
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopping) return Status(Code::kUnavailable, "the server is shutting down");
+    impl_->jobs.push_back({internal::Job::Kind::kStart, record.uid, done_promise});
+  }
+  impl_->wake();
+  Status status = started.get();
+  if (!status.is_ok()) {
+    (void)impl_->store.delete_workflow(record.uid);
+    return status;
+  }
+  auto stored = impl_->store.get_workflow_by_uid(record.uid);
+  if (!stored) return workflow_object(record, nullptr);
+  return workflow_object(*stored, nullptr);
+}
+
+}  // namespace skiff::controller

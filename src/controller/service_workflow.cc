@@ -1,0 +1,251 @@
+// One workflow's life inside the service: building its engine (replaying
+// the journal after a restart), applying events, launching steps and
+// writing what changed.
+#include "base/naming.h"
+#include "controller/service_internal.h"
+
+namespace skiff::controller {
+
+using internal::LiveWorkflow;
+
+namespace {
+
+Result<std::vector<spec::Object>> parse_library(const Json& docs) {
+  std::vector<spec::Object> out;
+  if (!docs.is_array()) return out;
+  for (const Json& doc : docs) {
+    std::string label = doc.value("kind", "") + "/" + doc["metadata"].value("name", "");
+    auto parsed = spec::parse_documents(doc.dump(), label);
+    if (!parsed) return parsed.status();
+    for (auto& object : *parsed) out.push_back(std::move(object));
+  }
+  return out;
+}
+
+// Where each step stands according to the journal.
+struct StepLedger {
+  std::map<std::string, engine::LaunchAction> launched;  // asked for and not finished
+  std::set<std::string> started;
+  std::set<std::string> cancelled;
+
+  void events(const std::vector<engine::Event>& events) {
+    for (const auto& e : events) {
+      if (e.kind == engine::Event::Kind::kStepStarted) started.insert(e.node_id);
+      if (e.kind == engine::Event::Kind::kStepFinished) {
+        launched.erase(e.node_id);
+        started.erase(e.node_id);
+        cancelled.erase(e.node_id);
+      }
+    }
+  }
+  void actions(const std::vector<engine::Action>& actions) {
+    for (const auto& a : actions) {
+      if (a.kind == engine::Action::Kind::kLaunch) launched[a.node_id] = a.launch;
+      if (a.kind == engine::Action::Kind::kCancel) cancelled.insert(a.node_id);
+    }
+  }
+};
+
+}  // namespace
+
+Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
+  auto wf = std::make_unique<LiveWorkflow>();
+  wf->record = record;
+  Json doc = record.manifest;
+  doc["apiVersion"] = "argoproj.io/v1alpha1";
+  doc["kind"] = "Workflow";
+  auto parsed = spec::parse_documents(doc.dump(), "workflow " + record.namespace_ + "/" + record.name);
+  if (!parsed) return parsed.status();
+  if (parsed->size() != 1) return internal_error("stored workflow " + record.uid + " is not one document");
+  auto library = parse_library(record.run_options.value("library", Json::array()));
+  if (!library) return library.status();
+  engine::Options engine_options;
+  engine_options.name = record.name;
+  engine_options.namespace_ = record.namespace_;
+  engine_options.uid = record.uid;
+  auto engine = engine::Engine::create(parsed->front(), *library, engine_options);
+  if (!engine) return engine.status();
+  wf->engine = std::move(*engine);
+
+  if (replay) {
+    auto journal = store.events(record.uid);
+    if (!journal) return journal.status();
+    auto nodes = store.nodes(record.uid);
+    if (!nodes) return nodes.status();
+    for (auto& node : *nodes) wf->written_nodes[node.id] = std::move(node.body);
+    StepLedger ledger;
+    for (const auto& entry : *journal) {
+      wf->next_seq = entry.seq + 1;
+      if (entry.body.value("start", false)) {
+        wf->started = true;
+        ledger.actions(wf->engine->start(entry.at));
+        continue;
+      }
+      std::vector<engine::Event> events;
+      for (const Json& e : entry.body.value("events", Json::array())) events.push_back(internal::decode_event(e));
+      ledger.events(events);
+      ledger.actions(wf->engine->handle_all(events, entry.at));
+    }
+    std::string uid = record.uid;
+    live[uid] = std::move(wf);
+    LiveWorkflow& restored = *live[uid];
+    if (!restored.started) {
+      queued.push_back(uid);
+      return Status::ok();
+    }
+    // Steps the journal left unfinished died with the previous process:
+    // cancelled ones are reported stopped, the others run again.
+    Time now = now_from(Clock::now());
+    std::vector<engine::Event> report;
+    for (auto& [node_id, action] : ledger.launched) {
+      if (ledger.cancelled.count(node_id)) {
+        engine::Event stopped;
+        stopped.kind = engine::Event::Kind::kStepFinished;
+        stopped.node_id = node_id;
+        stopped.killed = true;
+        stopped.exit_code = 128 + 15;
+        report.push_back(std::move(stopped));
+        continue;
+      }
+      std::vector<engine::Event> started;
+      launch(restored, action, &started);
+      if (!ledger.started.count(node_id)) {
+        for (auto& e : started) report.push_back(std::move(e));
+      } else {
+        for (auto& e : started) {
+          if (e.kind == engine::Event::Kind::kStepFinished) report.push_back(std::move(e));
+        }
+      }
+    }
+    if (!report.empty()) apply(restored, report, now);
+    persist(restored, now);
+    finish_if_done(uid);
+    return Status::ok();
+  }
+  live[record.uid] = std::move(wf);
+  return Status::ok();
+}
+
+Status Service::Impl::recover() {
+  store::WorkflowQuery unfinished;
+  unfinished.finished = false;
+  auto page = store.list_workflows(unfinished);
+  if (!page) return page.status();
+  // Oldest first, so they keep their order for parallelism slots.
+  for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
+    Status loaded = load(*it, /*replay=*/true);
+    if (!loaded.is_ok()) {
+      // A workflow that cannot be rebuilt is marked Error rather than
+      // stopping the whole server.
+      store::WorkflowUpdate failed;
+      failed.uid = it->uid;
+      failed.expected_version = it->version;
+      failed.phase = "Error";
+      failed.started_at = it->started_at;
+      failed.finished_at = now_from(Clock::now());
+      failed.status = it->status;
+      failed.status["phase"] = "Error";
+      failed.status["message"] = loaded.message();
+      (void)store.update_workflow(failed);
+      live.erase(it->uid);
+    }
+  }
+  return Status::ok();
+}
+
+void Service::Impl::begin(LiveWorkflow& wf, Time now) {
+  wf.started = true;
+  wf.journal.push_back({wf.next_seq++, now, Json{{"start", true}}});
+  carry_out(wf, wf.engine->start(now), now);
+  persist(wf, now);
+}
+
+void Service::Impl::apply(LiveWorkflow& wf, const std::vector<engine::Event>& events, Time now) {
+  Json encoded = Json::array();
+  for (const auto& e : events) encoded.push_back(internal::encode_event(e));
+  wf.journal.push_back({wf.next_seq++, now, Json{{"events", std::move(encoded)}}});
+  carry_out(wf, wf.engine->handle_all(events, now), now);
+  persist(wf, now);
+}
+
+void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> actions, Time now) {
+  // The state that asked for these steps is committed before they start.
+  persist(wf, now);
+  std::vector<engine::Event> started;
+  for (auto& action : actions) {
+    if (action.kind == engine::Action::Kind::kCancel) {
+      if (wf.running.count(action.node_id)) runtime->cancel(step_id(wf, action.node_id));
+      continue;
+    }
+    launch(wf, action.launch, &started);
+  }
+  if (started.empty()) return;
+  Json encoded = Json::array();
+  for (const auto& e : started) encoded.push_back(internal::encode_event(e));
+  wf.journal.push_back({wf.next_seq++, now, Json{{"events", std::move(encoded)}}});
+  carry_out(wf, wf.engine->handle_all(started, now), now);
+}
+
+void Service::Impl::launch(LiveWorkflow& wf, const engine::LaunchAction& action, std::vector<engine::Event>* out) {
+  runtime::StepSpec spec = step_spec(action);
+  spec.id = step_id(wf, action.node_id);
+  Status launched = runtime->launch(spec);
+  engine::Event event;
+  event.node_id = action.node_id;
+  event.host_node_name = "localhost";
+  if (launched) {
+    event.kind = engine::Event::Kind::kStepStarted;
+    wf.running.insert(action.node_id);
+    steps[spec.id] = {wf.record.uid, action.node_id};
+    (void)store.put_log(wf.record.uid, {action.node_id, action.pod_name, options.steps_dir + "/" + spec.id + "/log"});
+  } else {
+    event.kind = engine::Event::Kind::kStepFinished;
+    event.error = launched.message();
+  }
+  out->push_back(std::move(event));
+}
+
+void Service::Impl::persist(LiveWorkflow& wf, Time now) {
+  Json object = wf.engine->to_json(now);
+  Json status = object["status"];
+  Json nodes = status.contains("nodes") ? status["nodes"] : Json::object();
+  status.erase("nodes");
+
+  store::WorkflowUpdate update;
+  update.uid = wf.record.uid;
+  update.expected_version = wf.record.version;
+  update.phase = status.value("phase", "");
+  update.started_at = parse_rfc3339(status.value("startedAt", "")).value_or(Time{});
+  if (status.contains("finishedAt") && status["finishedAt"].is_string()) {
+    update.finished_at = parse_rfc3339(status["finishedAt"].get<std::string>()).value_or(Time{});
+    // A workflow whose steps are still being stopped is not finished yet.
+    if (!wf.running.empty()) update.finished_at = Time{};
+  }
+  update.status = status;
+  for (auto& [id, body] : nodes.items()) {
+    auto written = wf.written_nodes.find(id);
+    if (written != wf.written_nodes.end() && written->second == body) continue;
+    update.nodes.push_back({id, body});
+    wf.written_nodes[id] = body;
+  }
+  if (update.nodes.empty() && wf.journal.empty() && update.phase == wf.record.phase &&
+      status == wf.record.status) {
+    return;
+  }
+  update.events = std::move(wf.journal);
+  wf.journal.clear();
+  auto version = store.update_workflow(update);
+  if (!version) {
+    std::fprintf(stderr, "skiff server: workflow %s/%s: %s\n", wf.record.namespace_.c_str(),
+                 wf.record.name.c_str(), version.status().message().c_str());
+    return;
+  }
+  wf.record.version = *version;
+  wf.record.phase = update.phase;
+  wf.record.status = update.status;
+  wf.record.started_at = update.started_at;
+  wf.record.finished_at = update.finished_at;
+  publish({"MODIFIED", wf.record.namespace_, wf.record.name, object_of(wf, now)});
+}
+
+}  // namespace skiff::controller

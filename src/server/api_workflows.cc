@@ -1,0 +1,269 @@
+// /api/v1/workflows: create, list, get, delete, lint, submit, terminate.
+#include "base/strings.h"
+#include "server/api.h"
+
+namespace skiff::server {
+
+namespace {
+
+std::string namespace_of(Context& ctx, const Request& request, const Json& body) {
+  std::string ns = request.param("namespace");
+  if (ns.empty() && body.is_object()) ns = body.value("namespace", "");
+  if (ns.empty()) ns = ctx.managed_namespace.empty() ? "default" : ctx.managed_namespace;
+  return ns;
+}
+
+bool wants_dry_run(const Json& body) {
+  if (body.value("serverDryRun", false)) return true;
+  const Json options = body.value("createOptions", Json::object());
+  for (const auto& mode : options.value("dryRun", Json::array())) {
+    if (mode == "All") return true;
+  }
+  return false;
+}
+
+// Does the caller's `fields` need status.nodes? Loading nodes for every
+// workflow of a long list is the expensive part.
+bool needs_nodes(const std::string& fields, const std::string& prefix) {
+  if (trim(fields).empty()) return true;
+  std::string_view text = trim(fields);
+  bool exclude = text.front() == '-';
+  if (exclude) text.remove_prefix(1);
+  for (const auto& part : split(text, ',')) {
+    std::string path(trim(part));
+    bool covers_nodes = path == prefix + "status.nodes" || starts_with(path, prefix + "status.nodes.") ||
+                        path == prefix + "status" || path == prefix.substr(0, prefix.size() - 1) ||
+                        (prefix.empty() && path.empty());
+    if (covers_nodes) return !exclude;
+  }
+  return exclude;
+}
+
+Response create(Context& ctx, const Request& request) {
+  auto body = parse_body(request);
+  if (!body) return error_response(body.status());
+  std::string ns = namespace_of(ctx, request, *body);
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  if (!body->contains("workflow") || !(*body)["workflow"].is_object()) {
+    return error_response(invalid_argument("workflow: required"));
+  }
+  auto created = ctx.service.submit((*body)["workflow"], ns, wants_dry_run(*body));
+  if (!created) return error_response(created.status());
+  return json_response(*created);
+}
+
+Response lint(Context& ctx, const Request& request) {
+  auto body = parse_body(request);
+  if (!body) return error_response(body.status());
+  std::string ns = namespace_of(ctx, request, *body);
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  if (!body->contains("workflow") || !(*body)["workflow"].is_object()) {
+    return error_response(invalid_argument("workflow: required"));
+  }
+  auto linted = ctx.service.submit((*body)["workflow"], ns, /*dry_run=*/true);
+  if (!linted) return error_response(linted.status());
+  return json_response(*linted);
+}
+
+Response list(Context& ctx, const Request& request) {
+  std::string ns = request.param("namespace");
+  if (request.namespaces && ns.empty()) {
+    return error_response(Status(Code::kPermissionDenied, "the token may not list every namespace"));
+  }
+  if (!ns.empty()) {
+    if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  }
+  auto labels = Selector::labels(request.query_value("listOptions.labelSelector"));
+  if (!labels) return error_response(labels.status());
+  auto fields = Selector::fields(request.query_value("listOptions.fieldSelector"));
+  if (!fields) return error_response(fields.status());
+  store::WorkflowQuery query;
+  query.namespace_ = ns;
+  query.with_manifest = true;
+  if (Status st = read_paging(request, &query.limit, &query.continue_token); !st) return error_response(st);
+  const Selector& label_selector = *labels;
+  const Selector& field_selector = *fields;
+  if (!label_selector.empty() || !field_selector.empty()) {
+    query.filter = [&](const store::WorkflowRecord& w) {
+      if (!label_selector.matches(controller::workflow_labels(w))) return false;
+      Json values = {{"metadata.name", w.name}, {"metadata.namespace", w.namespace_},
+                     {"status.phase", w.phase}, {"metadata.uid", w.uid}};
+      return field_selector.matches(values);
+    };
+  }
+  auto page = ctx.store.list_workflows(query);
+  if (!page) return error_response(page.status());
+  const std::string projection = request.query_value("fields");
+  const bool with_nodes = needs_nodes(projection, "items.");
+  Json items = Json::array();
+  for (const auto& record : page->items) {
+    std::vector<store::NodeRecord> nodes;
+    if (with_nodes) {
+      auto loaded = ctx.store.nodes(record.uid);
+      if (loaded) nodes = std::move(*loaded);
+    }
+    items.push_back(controller::workflow_object(record, with_nodes ? &nodes : nullptr));
+  }
+  Json meta = Json::object();
+  meta["resourceVersion"] = "0";
+  if (!page->continue_token.empty()) meta["continue"] = page->continue_token;
+  if (page->remaining) meta["remainingItemCount"] = *page->remaining;
+  Json out = {{"metadata", meta}, {"items", std::move(items)}};
+  return json_response(project_fields(out, projection));
+}
+
+Response get(Context& ctx, const Request& request) {
+  std::string ns = request.param("namespace");
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  auto wf = ctx.service.get(ns, request.param("name"));
+  if (!wf) return error_response(wf.status());
+  return json_response(project_fields(*wf, request.query_value("fields")));
+}
+
+Response remove(Context& ctx, const Request& request) {
+  std::string ns = request.param("namespace");
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  Status removed = ctx.service.remove(ns, request.param("name"));
+  if (!removed) return error_response(removed);
+  return json_response(Json::object());
+}
+
+Response terminate(Context& ctx, const Request& request) {
+  std::string ns = request.param("namespace");
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  if (auto body = parse_body(request); !body) return error_response(body.status());
+  Status done = ctx.service.terminate(ns, request.param("name"));
+  if (!done) return error_response(done);
+  auto wf = ctx.service.get(ns, request.param("name"));
+  if (!wf) return error_response(wf.status());
+  return json_response(*wf);
+}
+
+// A new workflow with the same spec, named after the old one, as `argo
+// resubmit` makes it.
+Response resubmit(Context& ctx, const Request& request) {
+  std::string ns = request.param("namespace");
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  auto body = parse_body(request);
+  if (!body) return error_response(body.status());
+  if (body->value("memoized", false)) {
+    return error_response(invalid_argument("memoized: resubmitting with memoized results is not supported yet"));
+  }
+  std::string name = request.param("name");
+  auto record = ctx.store.get_workflow(ns, name);
+  if (!record) return error_response(record.status());
+  Json meta = Json::object();
+  meta["generateName"] = name + "-";
+  Json labels = record->labels.is_object() ? record->labels : Json::object();
+  labels.erase("workflows.argoproj.io/phase");
+  labels.erase("workflows.argoproj.io/completed");
+  labels["workflows.argoproj.io/resubmitted-from-workflow"] = name;
+  meta["labels"] = labels;
+  const Json& old_meta = record->manifest.value("metadata", Json::object());
+  if (old_meta.contains("annotations")) meta["annotations"] = old_meta["annotations"];
+  Json wf = {{"metadata", meta}, {"spec", record->manifest.value("spec", Json::object())}};
+  auto created = ctx.service.submit(wf, ns);
+  if (!created) return error_response(created.status());
+  return json_response(*created);
+}
+
+// Submits a Workflow made from a WorkflowTemplate, ClusterWorkflowTemplate
+// or CronWorkflow, as `argo submit --from` does.
+Response submit(Context& ctx, const Request& request) {
+  auto body = parse_body(request);
+  if (!body) return error_response(body.status());
+  std::string ns = namespace_of(ctx, request, *body);
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  std::string kind = body->value("resourceKind", "");
+  std::string name = body->value("resourceName", "");
+  if (name.empty()) return error_response(invalid_argument("resourceName: required"));
+  store::ObjectKind object_kind;
+  std::string lower;
+  for (char c : kind) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "workflowtemplate") {
+    object_kind = store::ObjectKind::kWorkflowTemplate;
+  } else if (lower == "clusterworkflowtemplate") {
+    object_kind = store::ObjectKind::kClusterWorkflowTemplate;
+  } else if (lower == "cronworkflow") {
+    object_kind = store::ObjectKind::kCronWorkflow;
+  } else {
+    return error_response(invalid_argument("resourceKind: \"" + kind + "\" is not supported"));
+  }
+  auto source = ctx.store.get_object(object_kind, object_kind == store::ObjectKind::kClusterWorkflowTemplate ? "" : ns,
+                                     name);
+  if (!source) return error_response(source.status());
+  const Json options = body->value("submitOptions", Json::object());
+
+  Json wf = {{"metadata", Json::object()}, {"spec", Json::object()}};
+  Json& meta = wf["metadata"];
+  if (object_kind == store::ObjectKind::kCronWorkflow) {
+    wf["spec"] = source->body["spec"].value("workflowSpec", Json::object());
+    meta = source->body["spec"].value("workflowMetadata", Json::object());
+    meta["labels"]["workflows.argoproj.io/cron-workflow"] = name;
+  } else {
+    wf["spec"]["workflowTemplateRef"] = {{"name", name}};
+    if (object_kind == store::ObjectKind::kClusterWorkflowTemplate) {
+      wf["spec"]["workflowTemplateRef"]["clusterScope"] = true;
+      meta["labels"]["workflows.argoproj.io/cluster-workflow-template"] = name;
+    } else {
+      meta["labels"]["workflows.argoproj.io/workflow-template"] = name;
+    }
+  }
+  meta["generateName"] = options.value("generateName", name + "-");
+  if (options.contains("name") && options["name"].is_string() && !options["name"].get<std::string>().empty()) {
+    meta["name"] = options["name"];
+  }
+  if (options.contains("labels") && options["labels"].is_string()) {
+    for (const auto& pair : split(options["labels"].get<std::string>(), ',')) {
+      auto eq = pair.find('=');
+      if (eq != std::string::npos) meta["labels"][std::string(trim(pair.substr(0, eq)))] = std::string(trim(pair.substr(eq + 1)));
+    }
+  }
+  if (options.contains("entryPoint") && options["entryPoint"].is_string() &&
+      !options["entryPoint"].get<std::string>().empty()) {
+    wf["spec"]["entrypoint"] = options["entryPoint"];
+  }
+  if (options.contains("serviceAccount") && options["serviceAccount"].is_string() &&
+      !options["serviceAccount"].get<std::string>().empty()) {
+    wf["spec"]["serviceAccountName"] = options["serviceAccount"];
+  }
+  for (const auto& p : options.value("parameters", Json::array())) {
+    if (!p.is_string()) return error_response(invalid_argument("submitOptions.parameters: expected \"name=value\" strings"));
+    std::string text = p.get<std::string>();
+    auto eq = text.find('=');
+    if (eq == std::string::npos) {
+      return error_response(invalid_argument("submitOptions.parameters: \"" + text + "\" is not name=value"));
+    }
+    Json& params = wf["spec"]["arguments"]["parameters"];
+    if (!params.is_array()) params = Json::array();
+    std::string key = text.substr(0, eq);
+    bool replaced = false;
+    for (auto& existing : params) {
+      if (existing.value("name", "") == key) {
+        existing["value"] = text.substr(eq + 1);
+        replaced = true;
+      }
+    }
+    if (!replaced) params.push_back({{"name", key}, {"value", text.substr(eq + 1)}});
+  }
+  bool dry_run = options.value("dryRun", false) || options.value("serverDryRun", false);
+  auto created = ctx.service.submit(wf, ns, dry_run);
+  if (!created) return error_response(created.status());
+  return json_response(*created);
+}
+
+}  // namespace
+
+void add_workflow_routes(Router& router) {
+  router.add("POST", "/api/v1/workflows/{namespace}", create);
+  router.add("GET", "/api/v1/workflows/{namespace}", list);
+  router.add("GET", "/api/v1/workflows", list);
+  router.add("POST", "/api/v1/workflows/{namespace}/lint", lint);
+  router.add("POST", "/api/v1/workflows/{namespace}/submit", submit);
+  router.add("GET", "/api/v1/workflows/{namespace}/{name}", get);
+  router.add("DELETE", "/api/v1/workflows/{namespace}/{name}", remove);
+  router.add("PUT", "/api/v1/workflows/{namespace}/{name}/terminate", terminate);
+  router.add("PUT", "/api/v1/workflows/{namespace}/{name}/resubmit", resubmit);
+}
+
+}  // namespace skiff::server
