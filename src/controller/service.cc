@@ -133,6 +133,7 @@ void Service::Impl::run_loop() {
     }
     Time now = clock_now();
     for (Job& command : todo) handle(command, now);
+    run_due_crons(now);
     admit(now);
 
     std::optional<Time> until;
@@ -140,6 +141,7 @@ void Service::Impl::run_loop() {
       if (!wf->started) continue;
       if (auto timer = wf->engine->next_timer(); timer && (!until || *timer < *until)) until = timer;
     }
+    if (auto cron = next_cron(); cron && (!until || *cron < *until)) until = cron;
     std::vector<runtime::Completion> done = runtime->wait(until);
     now = clock_now();
 
@@ -240,6 +242,17 @@ void Service::Impl::handle(Job& command, Time now) {
       return;
     }
   }
+}
+
+void Service::Impl::terminate_now(const std::string& uid, Time now) {
+  auto it = live.find(uid);
+  if (it == live.end()) return;
+  LiveWorkflow& wf = *it->second;
+  if (!wf.started) begin(wf, now);
+  engine::Event event;
+  event.kind = engine::Event::Kind::kTerminate;
+  apply(wf, {event}, now);
+  finish_if_done(uid);
 }
 
 bool Service::Impl::may_start(const LiveWorkflow& wf) const {

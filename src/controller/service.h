@@ -53,6 +53,10 @@ Json workflow_object(const store::WorkflowRecord& record, const std::vector<stor
 // generateName does.
 std::string generate_name(const std::string& prefix);
 
+// Checks what the scheduler needs of a CronWorkflow: its schedules, time
+// zone and concurrency policy.
+Status check_cron(const Json& cron_workflow);
+
 // The labels selectors see: the submitted ones plus Argo's phase and
 // completed labels.
 Json workflow_labels(const store::WorkflowRecord& record);
@@ -87,6 +91,9 @@ class Service {
   // Checks a Workflow, WorkflowTemplate, ClusterWorkflowTemplate or
   // CronWorkflow as `argo lint` does, against the stored templates.
   Status validate(const Json& object, const std::string& namespace_);
+
+  // CronWorkflows were created, changed or deleted in the store.
+  void crons_changed();
 
   // The templates a workflow may reference: WorkflowTemplates of its
   // namespace and every ClusterWorkflowTemplate.

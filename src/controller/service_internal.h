@@ -1,6 +1,7 @@
 // The workflow service's state (internal to the controller layer).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "controller/controller.h"
+#include "controller/cron.h"
 #include "controller/service.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
@@ -43,6 +45,13 @@ struct Job {
 
 namespace skiff::controller {
 
+struct CronState {
+  std::string namespace_, name;
+  std::vector<internal::CronSchedule> schedules;
+  std::shared_ptr<const internal::TimeZone> zone;
+  std::optional<Time> next;
+};
+
 struct Service::Impl {
   Impl(store::Store& s, ServiceOptions o) : store(s), options(std::move(o)) {}
 
@@ -65,8 +74,18 @@ struct Service::Impl {
   std::unordered_map<std::string, std::unique_ptr<internal::LiveWorkflow>> live;  // by uid
   std::deque<std::string> queued;  // uids waiting for a parallelism slot, oldest first
   std::unordered_map<std::string, std::pair<std::string, std::string>> steps;  // runtime id -> (uid, node id)
+  std::map<std::string, CronState> crons;  // "namespace/name"
+  std::atomic<bool> crons_dirty{true};
 
   void run_loop();
+  // A stored-to-be workflow from a submitted object: checked, named, with
+  // workflowDefaults and the templates it uses. Touches no loop state.
+  Result<store::WorkflowRecord> prepare(const Json& workflow, const std::string& namespace_);
+  void terminate_now(const std::string& uid, Time now);
+  void reload_crons(Time now);
+  std::optional<Time> next_cron() const;
+  void run_due_crons(Time now);
+  void run_cron(CronState& state, Time scheduled, Time now);
   void wake();
   Status recover();
   Status load(const store::WorkflowRecord& record, bool replay);

@@ -153,10 +153,10 @@ Status Service::validate(const Json& object, const std::string& namespace_) {
   return spec::lint(parsed->front(), *objects);
 }
 
-Result<Json> Service::submit(const Json& input, const std::string& namespace_, bool dry_run) {
+Result<store::WorkflowRecord> Service::Impl::prepare(const Json& input, const std::string& namespace_) {
   if (!input.is_object()) return invalid_argument("workflow: expected an object");
-  Json doc = merge_under(impl_->options.config.workflow_defaults.is_object()
-                             ? impl_->options.config.workflow_defaults
+  Json doc = merge_under(options.config.workflow_defaults.is_object()
+                             ? options.config.workflow_defaults
                              : Json::object(),
                          input);
   doc["apiVersion"] = "argoproj.io/v1alpha1";
@@ -168,8 +168,14 @@ Result<Json> Service::submit(const Json& input, const std::string& namespace_, b
   if (parsed->size() != 1) return invalid_argument("workflow: expected one Workflow");
   const spec::Object& object = parsed->front();
 
-  auto docs = library(namespace_);
-  if (!docs) return docs.status();
+  std::vector<Json> library_docs;
+  auto templates = store.list_objects(store::ObjectKind::kWorkflowTemplate, namespace_);
+  if (!templates) return templates.status();
+  for (auto& t : *templates) library_docs.push_back(std::move(t.body));
+  auto cluster = store.list_objects(store::ObjectKind::kClusterWorkflowTemplate, "");
+  if (!cluster) return cluster.status();
+  for (auto& t : *cluster) library_docs.push_back(std::move(t.body));
+  const std::vector<Json>* docs = &library_docs;
   auto library_objects = parse_all(*docs);
   if (!library_objects) return library_objects.status();
   SKIFF_RETURN_IF_ERROR(spec::lint(object, *library_objects));
@@ -212,9 +218,17 @@ Result<Json> Service::submit(const Json& input, const std::string& namespace_, b
   record.labels = meta.value("labels", Json::object());
   record.manifest = {{"metadata", meta}, {"spec", doc.value("spec", Json::object())}};
   record.run_options = {{"library", snapshot}};
+  return record;
+}
+
+Result<Json> Service::submit(const Json& input, const std::string& namespace_, bool dry_run) {
+  auto prepared = impl_->prepare(input, namespace_);
+  if (!prepared) return prepared.status();
+  store::WorkflowRecord record = std::move(*prepared);
   if (dry_run) return workflow_object(record, nullptr);
 
   SKIFF_RETURN_IF_ERROR(impl_->store.create_workflow(record));
+  impl_->publish({"ADDED", record.namespace_, record.name, workflow_object(record, nullptr)});
   auto done_promise = std::make_shared<std::promise<Status>>();
   auto started = done_promise->get_future();
   {

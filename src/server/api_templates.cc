@@ -55,6 +55,7 @@ Result<Json> object_from(Context& ctx, const Resource& r, const Request& request
     if (meta.value("generateName", "").empty()) return invalid_argument("metadata.name: required");
   }
   SKIFF_RETURN_IF_ERROR(ctx.service.validate(object, ns));
+  if (r.kind == store::ObjectKind::kCronWorkflow) SKIFF_RETURN_IF_ERROR(controller::check_cron(object));
   if (meta.value("name", "").empty()) object["metadata"]["name"] = controller::generate_name(meta.value("generateName", ""));
   for (const char* server_owned : {"uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"}) {
     object["metadata"].erase(server_owned);
@@ -75,6 +76,7 @@ Handler create(const Resource& r) {
     record.body = *object;
     auto stored = ctx.store.put_object(r.kind, record, /*replace=*/false);
     if (!stored) return error_response(stored.status());
+    if (r.kind == store::ObjectKind::kCronWorkflow) ctx.service.crons_changed();
     return json_response(present(r, *stored));
   };
 }
@@ -96,6 +98,7 @@ Handler update(const Resource& r) {
     record.body = *object;
     auto stored = ctx.store.put_object(r.kind, record, /*replace=*/true);
     if (!stored) return error_response(stored.status());
+    if (r.kind == store::ObjectKind::kCronWorkflow) ctx.service.crons_changed();
     return json_response(present(r, *stored));
   };
 }
@@ -138,6 +141,7 @@ Handler remove(const Resource& r) {
     if (Status st = scope(r, request, &ns); !st) return error_response(st);
     Status removed = ctx.store.delete_object(r.kind, ns, request.param("name"));
     if (!removed) return error_response(removed);
+    if (r.kind == store::ObjectKind::kCronWorkflow) ctx.service.crons_changed();
     return json_response(Json::object());
   };
 }
@@ -149,6 +153,21 @@ Handler lint(const Resource& r) {
     auto object = object_from(ctx, r, request, ns);
     if (!object) return error_response(object.status());
     return json_response(*object);
+  };
+}
+
+// PUT …/cron-workflows/{namespace}/{name}/suspend and /resume.
+Handler set_suspend(bool suspend) {
+  return [suspend](Context& ctx, const Request& request) {
+    std::string ns;
+    if (Status st = scope(kCronWorkflow, request, &ns); !st) return error_response(st);
+    auto record = ctx.store.get_object(store::ObjectKind::kCronWorkflow, ns, request.param("name"));
+    if (!record) return error_response(record.status());
+    record->body["spec"]["suspend"] = suspend;
+    auto stored = ctx.store.put_object(store::ObjectKind::kCronWorkflow, *record, /*replace=*/true);
+    if (!stored) return error_response(stored.status());
+    ctx.service.crons_changed();
+    return json_response(present(kCronWorkflow, *stored));
   };
 }
 
@@ -168,6 +187,8 @@ void add_template_routes(Router& router) {
   add_crud(router, kWorkflowTemplate, "/api/v1/workflow-templates");
   add_crud(router, kClusterTemplate, "/api/v1/cluster-workflow-templates");
   add_crud(router, kCronWorkflow, "/api/v1/cron-workflows");
+  router.add("PUT", "/api/v1/cron-workflows/{namespace}/{name}/suspend", set_suspend(true));
+  router.add("PUT", "/api/v1/cron-workflows/{namespace}/{name}/resume", set_suspend(false));
 }
 
 }  // namespace skiff::server

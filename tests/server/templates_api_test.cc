@@ -140,5 +140,49 @@ TEST_F(TemplatesApiTest, CronWorkflowsAreStored) {
   EXPECT_EQ(call("DELETE", "/api/v1/cron-workflows/argo/nightly").status, 200);
 }
 
+TEST_F(TemplatesApiTest, CronWorkflowsRunOnScheduleWithForbidAndHistoryLimits) {
+  start();
+  Json cron = Json::parse(R"({"metadata": {"name": "ticker"},
+    "spec": {"schedule": "@every 1s", "concurrencyPolicy": "Forbid", "successfulJobsHistoryLimit": 2,
+             "workflowMetadata": {"labels": {"from": "cron"}},
+             "workflowSpec": {"entrypoint": "main",
+      "templates": [{"name": "main", "container": {"image": "alpine", "command": ["true"]}}]}}})");
+  ASSERT_EQ(call("POST", "/api/v1/cron-workflows/argo", {{"cronWorkflow", cron}}).status, 200);
+
+  // Several runs happen; finished ones beyond the history limit are removed.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  Json status;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = call("GET", "/api/v1/cron-workflows/argo/ticker").body.value("status", Json::object());
+    Reply children = call("GET", "/api/v1/workflows/argo?listOptions.labelSelector=workflows.argoproj.io/cron-workflow%3Dticker");
+    int finished = 0;
+    for (auto& wf : children.body["items"]) {
+      EXPECT_EQ(wf["metadata"]["labels"]["from"], "cron");
+      std::string name = wf["metadata"]["name"];
+      EXPECT_EQ(name.rfind("ticker-", 0), 0u) << name;
+      if (wf["metadata"]["labels"]["workflows.argoproj.io/completed"] == "true") ++finished;
+    }
+    EXPECT_LE(finished, 3);  // the limit, plus one that finished since the last tick
+    if (status.contains("lastScheduledTime") && finished >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(status.contains("lastScheduledTime")) << status.dump();
+
+  Reply suspended = call("PUT", "/api/v1/cron-workflows/argo/ticker/suspend", Json::object());
+  ASSERT_EQ(suspended.status, 200) << suspended.text;
+  EXPECT_EQ(suspended.body["spec"]["suspend"], true);
+  Reply resumed = call("PUT", "/api/v1/cron-workflows/argo/ticker/resume", Json::object());
+  EXPECT_EQ(resumed.body["spec"]["suspend"], false);
+  EXPECT_EQ(call("PUT", "/api/v1/cron-workflows/argo/none/suspend", Json::object()).status, 404);
+
+  Json bad = cron;
+  bad["metadata"]["name"] = "bad";
+  bad["spec"]["schedule"] = "61 * * * *";
+  Reply rejected = call("POST", "/api/v1/cron-workflows/argo", {{"cronWorkflow", bad}});
+  EXPECT_EQ(rejected.status, 400);
+  EXPECT_NE(rejected.body.value("message", "").find("minute"), std::string::npos) << rejected.text;
+  EXPECT_EQ(call("DELETE", "/api/v1/cron-workflows/argo/ticker").status, 200);
+}
+
 }  // namespace
 }  // namespace skiff::server::testing
