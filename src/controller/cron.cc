@@ -65,7 +65,6 @@ Status field(const std::string& text, int lo, int hi, std::bitset<N>* bits, bool
         return invalid_argument(std::string(what) + ": \"" + part + "\" is not a range");
       }
     }
-    if (what == std::string("day of week") && last == 7) last = 6, bits->set(0);  // 7 is Sunday too
     if (first < lo || last > hi || first > last) {
       return invalid_argument(std::string(what) + ": \"" + part + "\" is outside " + std::to_string(lo) + "-" +
                               std::to_string(hi));
@@ -149,6 +148,7 @@ Result<CronSchedule> CronSchedule::parse(const std::string& raw) {
   SKIFF_RETURN_IF_ERROR(with_schedule(field(fields[2], 1, 31, &s.days_, &s.any_day_, "day of month")));
   SKIFF_RETURN_IF_ERROR(with_schedule(field(fields[3], 1, 12, &s.months_, nullptr, "month", kMonths, 1, 12)));
   SKIFF_RETURN_IF_ERROR(with_schedule(field(fields[4], 0, 7, &s.weekdays_, &s.any_weekday_, "day of week", kDays, 0, 7)));
+  if (s.weekdays_.test(7)) s.weekdays_.set(0);  // 7 is Sunday too
   return s;
 }
 

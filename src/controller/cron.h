@@ -39,7 +39,7 @@ class CronSchedule {
   std::bitset<24> hours_;
   std::bitset<32> days_;     // 1..31
   std::bitset<13> months_;   // 1..12
-  std::bitset<7> weekdays_;  // 0 = Sunday
+  std::bitset<8> weekdays_;  // 0 and 7 = Sunday
   bool any_day_ = true, any_weekday_ = true;
   std::optional<Duration> every_;
 };

@@ -146,6 +146,14 @@ void Service::Impl::run_loop() {
     now = clock_now();
 
     std::map<std::string, std::vector<engine::Event>> events;  // by uid
+    for (auto& id : runtime->take_ready()) {
+      auto owner = steps.find(id);
+      if (owner == steps.end()) continue;
+      engine::Event event;
+      event.kind = engine::Event::Kind::kStepReady;
+      event.node_id = owner->second.second;
+      events[owner->second.first].push_back(std::move(event));
+    }
     for (auto& completion : done) {
       auto owner = steps.find(completion.id);
       if (owner == steps.end()) continue;  // its workflow was removed
@@ -163,6 +171,7 @@ void Service::Impl::run_loop() {
       event.files = std::move(completion.files);
       event.error = std::move(completion.error);
       event.host_node_name = "localhost";
+      for (const auto& c : completion.containers) event.containers.push_back({c.name, c.exit_code});
       events[uid].push_back(std::move(event));
     }
     for (const auto& [uid, wf] : live) {

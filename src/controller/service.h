@@ -33,6 +33,7 @@ using Json = nlohmann::json;
 struct ServiceOptions {
   std::string steps_dir;   // where step directories live
   std::string self_exe;    // the skiff executable (built-in images)
+  std::string cache_dir;   // memoization caches, a file each
   bool sandbox = true;
   config::Config config;   // parallelism, workflowDefaults, retention
 };

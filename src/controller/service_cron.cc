@@ -152,7 +152,8 @@ void Service::Impl::run_cron(CronState& state, Time scheduled, Time now) {
     if (prepared) {
       Status created = store.create_workflow(*prepared);
       // The same name means this scheduled time already ran (before a restart).
-      if (created.is_ok() && load(*prepared, /*replay=*/false).is_ok()) {
+      auto stored = created.is_ok() ? store.get_workflow_by_uid(prepared->uid) : Result<store::WorkflowRecord>(created);
+      if (stored && load(*stored, /*replay=*/false).is_ok()) {
         queued.push_back(prepared->uid);
         active.push_back(*prepared);
         publish({"ADDED", prepared->namespace_, prepared->name, workflow_object(*prepared, nullptr)});

@@ -27,6 +27,7 @@ engine::Event decode_event(const Json& body);
 struct LiveWorkflow {
   store::WorkflowRecord record;  // identity, manifest, version as last written
   std::unique_ptr<engine::Engine> engine;
+  std::vector<spec::Object> library;
   bool started = false;
   int64_t next_seq = 1;
   std::vector<store::EventRecord> journal;        // written with the next update
@@ -101,7 +102,7 @@ struct Service::Impl {
   void publish(const WorkflowEvent& event);
   Json object_of(const internal::LiveWorkflow& wf, Time now) const;
   std::string step_id(const internal::LiveWorkflow& wf, const std::string& node_id) const {
-    return wf.record.uid + "." + node_id;
+    return wf.record.uid + "_" + node_id;
   }
 };
 

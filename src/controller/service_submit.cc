@@ -10,9 +10,12 @@ namespace {
 const char* kind_name(engine::Event::Kind kind) {
   switch (kind) {
     case engine::Event::Kind::kStepStarted: return "started";
+    case engine::Event::Kind::kStepReady: return "ready";
     case engine::Event::Kind::kStepFinished: return "finished";
     case engine::Event::Kind::kTimer: return "timer";
     case engine::Event::Kind::kTerminate: return "terminate";
+    case engine::Event::Kind::kStop: return "stop";
+    case engine::Event::Kind::kCacheAnswer: return "cache";
   }
   return "timer";
 }
@@ -53,6 +56,16 @@ Json encode_event(const engine::Event& e) {
     if (!e.result.empty()) j["result"] = e.result;
     if (!e.files.empty()) j["files"] = e.files;
     if (!e.error.empty()) j["error"] = e.error;
+    if (!e.containers.empty()) {
+      Json containers = Json::array();
+      for (const auto& c : e.containers) containers.push_back({{"name", c.name}, {"exit", c.exit_code}});
+      j["containers"] = containers;
+    }
+  }
+  if (e.kind == engine::Event::Kind::kCacheAnswer) {
+    j["hit"] = e.cache_hit;
+    if (!e.cache_outputs.is_null()) j["outputs"] = e.cache_outputs;
+    j["created"] = e.cache_created.time_since_epoch().count();
   }
   if (!e.host_node_name.empty()) j["host"] = e.host_node_name;
   return j;
@@ -62,8 +75,11 @@ engine::Event decode_event(const Json& j) {
   engine::Event e;
   std::string kind = j.value("k", "timer");
   e.kind = kind == "started"     ? engine::Event::Kind::kStepStarted
+           : kind == "ready"     ? engine::Event::Kind::kStepReady
            : kind == "finished"  ? engine::Event::Kind::kStepFinished
            : kind == "terminate" ? engine::Event::Kind::kTerminate
+           : kind == "stop"      ? engine::Event::Kind::kStop
+           : kind == "cache"     ? engine::Event::Kind::kCacheAnswer
                                  : engine::Event::Kind::kTimer;
   e.node_id = j.value("node", "");
   e.exit_code = j.value("exit", 0);
@@ -72,6 +88,10 @@ engine::Event decode_event(const Json& j) {
   if (j.contains("files")) e.files = j["files"].get<std::map<std::string, std::string>>();
   e.error = j.value("error", "");
   e.host_node_name = j.value("host", "");
+  for (const auto& c : j.value("containers", Json::array())) e.containers.push_back({c.value("name", ""), c.value("exit", 0)});
+  e.cache_hit = j.value("hit", false);
+  if (j.contains("outputs")) e.cache_outputs = j["outputs"];
+  e.cache_created = Time(Duration(j.value("created", int64_t{0})));
   return e;
 }
 

@@ -42,6 +42,7 @@ struct StepLedger {
     for (const auto& a : actions) {
       if (a.kind == engine::Action::Kind::kLaunch) launched[a.node_id] = a.launch;
       if (a.kind == engine::Action::Kind::kCancel) cancelled.insert(a.node_id);
+      // Cache lookups were answered within the same journal entry's batch.
     }
   }
 };
@@ -66,6 +67,7 @@ Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
   auto engine = engine::Engine::create(parsed->front(), *library, engine_options);
   if (!engine) return engine.status();
   wf->engine = std::move(*engine);
+  wf->library = std::move(*library);
 
   if (replay) {
     auto journal = store.events(record.uid);
@@ -177,6 +179,15 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
       if (wf.running.count(action.node_id)) runtime->cancel(step_id(wf, action.node_id));
       continue;
     }
+    if (action.kind == engine::Action::Kind::kCacheLookup) {
+      started.push_back(cache_answer(options.cache_dir, action, now));
+      continue;
+    }
+    if (action.kind == engine::Action::Kind::kCacheSave) {
+      // A cache that cannot be written costs a later run its hit, nothing more.
+      (void)cache_store(options.cache_dir, action, now);
+      continue;
+    }
     launch(wf, action.launch, &started);
   }
   if (started.empty()) return;
@@ -187,9 +198,10 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
 }
 
 void Service::Impl::launch(LiveWorkflow& wf, const engine::LaunchAction& action, std::vector<engine::Event>* out) {
-  runtime::StepSpec spec = step_spec(action);
+  auto pod = pod_step_spec(action, VolumeHost{options.steps_dir + "/" + wf.record.uid, &wf.library});
+  runtime::StepSpec spec = pod ? *pod : runtime::StepSpec{};
   spec.id = step_id(wf, action.node_id);
-  Status launched = runtime->launch(spec);
+  Status launched = pod ? runtime->launch(spec) : pod.status();
   engine::Event event;
   event.node_id = action.node_id;
   event.host_node_name = "localhost";

@@ -167,6 +167,8 @@ TEST_F(TemplatesApiTest, CronWorkflowsRunOnScheduleWithForbidAndHistoryLimits) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(status.contains("lastScheduledTime")) << status.dump();
+  Reply children = call("GET", "/api/v1/workflows/argo?listOptions.labelSelector=workflows.argoproj.io/completed%3Dtrue");
+  EXPECT_GE(children.body["items"].size(), 2u) << "the cron workflow did not run twice within a minute";
 
   Reply suspended = call("PUT", "/api/v1/cron-workflows/argo/ticker/suspend", Json::object());
   ASSERT_EQ(suspended.status, 200) << suspended.text;
