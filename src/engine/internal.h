@@ -237,6 +237,7 @@ struct Engine::Impl {
 
   // --- scope (scope.cc)
   void add_node_to_scope(expr::Scope& scope, const std::string& prefix, const Node& node) const;
+  void add_skipped_outputs(expr::Scope& scope, const std::string& prefix, const Node& node) const;
   // A loop's outputs: results and parameters as JSON lists in index order.
   void add_loop_to_scope(expr::Scope& scope, const std::string& prefix,
                          const std::vector<std::string>& iteration_ids) const;
@@ -280,6 +281,13 @@ Result<Json> bind_inputs(const Json& tmpl, const Json& arguments, const expr::Sc
 
 // Whether a `when` (already substituted) lets the step run.
 Result<bool> should_execute(const std::string& when);
+
+// Globals Argo derives from the workflow: workflow.creationTimestamp with its
+// strftime forms (.Y, .m, ... .s, .RFC3339), and from metadata and spec the
+// labels, annotations (and their .json), scheduledTime, priority and
+// parameters (.json). parameters are the effective spec.arguments.parameters.
+void add_creation_globals(expr::Scope& globals, Time created);
+void add_metadata_globals(expr::Scope& globals, const Json& metadata, const Json& spec, const Json& parameters);
 
 // Reads a string field, "" when absent or not a string.
 std::string string_field(const Json& object, const char* key);

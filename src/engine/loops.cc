@@ -102,9 +102,15 @@ Result<std::optional<std::vector<LoopItem>>> expand_loop(const Json& holder) {
   }
   if (auto with = holder.find("withParam"); with != holder.end()) {
     std::string text = with->is_string() ? with->get<std::string>() : with->dump();
-    Json list = Json::parse(text, nullptr, false);
-    if (list.is_discarded() || !list.is_array()) {
-      return invalid_argument("withParam value could not be parsed as a JSON list: " + text);
+    auto parsed = expr::parse_json(text);
+    Json list = parsed.is_ok() ? std::move(*parsed) : Json();
+    if (!list.is_array()) {
+      // A hostile value can be megabytes long: the message quotes its start.
+      constexpr size_t kQuoted = 256;
+      std::string quoted = text.size() > kQuoted ? text.substr(0, kQuoted) + "..." : text;
+      // Argo's message, plus the reason when it is a limit of ours.
+      std::string why = parsed.is_ok() || parsed.status().message() == "invalid JSON" ? "" : " (" + parsed.status().message() + ")";
+      return invalid_argument("withParam value could not be parsed as a JSON list: " + quoted + why);
     }
     if (list.size() > kMaxLoopItems) return resource_exhausted("withParam has more than 100000 items");
     for (const auto& item : list) items.push_back(make_item(item));
@@ -124,11 +130,16 @@ Result<std::optional<std::vector<LoopItem>>> expand_loop(const Json& holder) {
     } else if (has_count) {
       if (*count == 0) return std::optional(std::move(items));
       if (*count < 0) return invalid_argument("withSequence.count must not be negative");
-      last = first + *count - 1;
+      if (*count > static_cast<long long>(kMaxLoopItems)) return resource_exhausted("withSequence has more than 100000 items");
+      if (__builtin_add_overflow(first, *count - 1, &last)) {
+        return invalid_argument("withSequence.start + count is out of range");
+      }
     } else {
       return invalid_argument("neither end nor count was specified in withSequence");
     }
-    unsigned long long span = first <= last ? last - first : first - last;
+    // In unsigned arithmetic: the span of two extreme 64-bit values overflows.
+    const auto ufirst = static_cast<unsigned long long>(first), ulast = static_cast<unsigned long long>(last);
+    unsigned long long span = first <= last ? ulast - ufirst : ufirst - ulast;
     if (span >= kMaxLoopItems) return resource_exhausted("withSequence has more than 100000 items");
     std::string format = string_field(*with, "format");
     if (format.empty()) format = "%d";
@@ -195,8 +206,8 @@ void Engine::Impl::add_loop_to_scope(expr::Scope& scope, const std::string& pref
     }
     if (auto r = outputs.find("result"); r != outputs.end() && r->is_string()) {
       // A result that is JSON joins the list as JSON, else as a string.
-      Json parsed = Json::parse(r->get<std::string>(), nullptr, false);
-      results.push_back(parsed.is_discarded() ? Json(r->get<std::string>()) : parsed);
+      auto parsed = expr::parse_json(r->get<std::string>());
+      results.push_back(parsed.is_ok() ? std::move(*parsed) : Json(r->get<std::string>()));
     }
   }
   scope[prefix + ".outputs.result"] = expr::format_go_json(results);

@@ -93,16 +93,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const spec::Object& workflow, std
   std::string sa = options.service_account.empty() ? string_field(impl->spec, "serviceAccountName")
                                                    : options.service_account;
   g["workflow.serviceAccountName"] = sa.empty() ? "default" : sa;
-  if (auto meta = workflow.doc.find("metadata"); meta != workflow.doc.end()) {
-    for (const char* section : {"labels", "annotations"}) {
-      if (auto m = meta->find(section); m != meta->end() && m->is_object()) {
-        for (const auto& [k, v] : m->items()) {
-          if (v.is_string()) g[std::string("workflow.") + section + "." + k] = v.get<std::string>();
-        }
-      }
-    }
-  }
-  Json all_params = Json::array();
+  add_metadata_globals(g, workflow.doc.value("metadata", Json::object()), impl->spec, params);
   for (const auto& p : params) {
     std::string name = string_field(p, "name");
     if (!p.contains("value")) {
@@ -116,9 +107,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const spec::Object& workflow, std
     } else {
       g["workflow.parameters." + name] = string_field(p, "value");
     }
-    all_params.push_back(Json{{"name", name}, {"value", g["workflow.parameters." + name]}});
   }
-  g["workflow.parameters.json"] = all_params.dump();
   if (auto p = impl->spec.find("parallelism"); p != impl->spec.end()) {
     if (p->is_number_integer()) impl->workflow_parallelism = p->get<long long>();
   }
@@ -130,7 +119,7 @@ std::vector<Action> Engine::start(Time now) {
   impl_->status.started = true;
   impl_->status.started_at = now;
   impl_->status.phase = Phase::kRunning;
-  impl_->globals["workflow.creationTimestamp"] = format_rfc3339(now);
+  add_creation_globals(impl_->globals, now);
   if (auto d = impl_->spec.find("activeDeadlineSeconds"); d != impl_->spec.end()) {
     auto seconds = d->is_number() ? std::optional<Duration>(std::chrono::seconds(d->get<long long>()))
                                   : parse_duration(d->is_string() ? d->get<std::string>() : "");
@@ -208,6 +197,7 @@ std::optional<Time> Engine::next_timer() const {
 }
 
 void Engine::Impl::advance() {
+  expr::set_clock(globals, now);  // what now() reads in this step's expressions
   try {
     advance_passes();
   } catch (const std::exception& e) {
@@ -271,6 +261,11 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   extra["node.name"] = request.node_name;
   extra["pod.name"] = argo_pod_name(options.name, request.node_name, resolved->template_name);
   if (request.attempt) extra["retries"] = std::to_string(*request.attempt);
+  // The running step's or task's own name.
+  if (auto b = status.nodes.find(request.boundary_id); b != status.nodes.end() && request.holder->contains("name")) {
+    if (b->second.type == NodeType::kSteps) extra["steps.name"] = string_field(*request.holder, "name");
+    if (b->second.type == NodeType::kDAG) extra["tasks.name"] = string_field(*request.holder, "name");
+  }
   Json inputs;
   auto bound = bind_inputs(resolved->tmpl, request.arguments, globals, extra, &inputs);
   // Argo never makes a node of the template's kind when its arguments do not

@@ -102,6 +102,20 @@ const Json* find_named(const Json& list, const std::string& name) {
   return nullptr;
 }
 
+// "{{steps.X.outputs.parameters.Y}}" (or tasks.) left unresolved by the
+// step's scope: the producer has no such output.
+bool is_absent_output(const std::string& value) {
+  auto tags = expr::simple_tags(value);
+  if (tags.size() != 1) return false;
+  std::string whole = value;
+  const auto first = whole.find_first_not_of(" \t"), last = whole.find_last_not_of(" \t");
+  if (first == std::string::npos) return false;
+  whole = whole.substr(first, last - first + 1);
+  if (whole.rfind("{{", 0) != 0 || whole.size() < 4 || whole.compare(whole.size() - 2, 2, "}}") != 0) return false;
+  const std::string& tag = tags[0];
+  return (tag.rfind("steps.", 0) == 0 || tag.rfind("tasks.", 0) == 0) && tag.find(".outputs.") != std::string::npos;
+}
+
 }  // namespace
 
 Result<Json> bind_inputs(const Json& tmpl, const Json& arguments, const expr::Scope& globals,
@@ -123,7 +137,11 @@ Result<Json> bind_inputs(const Json& tmpl, const Json& arguments, const expr::Sc
       const Json& param = (*declared)[i];
       std::string name = string_field(param, "name");
       std::optional<std::string> value;
-      if (const Json* arg = find_named(args, name); arg && arg->contains("value")) {
+      const Json* arg = find_named(args, name);
+      const bool has_fallback = param.contains("value") || param.contains("default");
+      // An argument that is only a reference to an output its producer never
+      // made (a skipped step) gives way to the input's own value or default.
+      if (arg && arg->contains("value") && !(has_fallback && is_absent_output(string_field(*arg, "value")))) {
         value = string_field(*arg, "value");
       } else if (param.contains("value")) {
         value = string_field(param, "value");
@@ -150,6 +168,20 @@ Result<Json> bind_inputs(const Json& tmpl, const Json& arguments, const expr::Sc
     }
     scope["inputs.parameters"] = recorded_params.dump();
   }
+  // Paths the template declares are variables of its own body.
+  auto declared_paths = [&](const char* section, const char* kind, bool from_value) {
+    auto sec = tmpl.find(section);
+    if (sec == tmpl.end() || !sec->is_object() || !sec->contains(kind) || !(*sec)[kind].is_array()) return;
+    for (const auto& item : (*sec)[kind]) {
+      if (!item.is_object()) continue;
+      const Json& holder = from_value ? item.value("valueFrom", Json::object()) : item;
+      std::string path = holder.is_object() ? string_field(holder, "path") : "";
+      if (!path.empty()) scope[std::string(section) + "." + kind + "." + string_field(item, "name") + ".path"] = path;
+    }
+  };
+  declared_paths("inputs", "artifacts", false);
+  declared_paths("outputs", "artifacts", false);
+  declared_paths("outputs", "parameters", true);
   // The declared inputs keep their own text; only the body is substituted,
   // so a default like "{{workflow.name}}" is recorded resolved above.
   Json saved_inputs = result.contains("inputs") ? result["inputs"] : Json();

@@ -1,6 +1,7 @@
 // The layer's public entry points for expressions and scopes.
 #include <algorithm>
 
+#include "expr/dates.h"
 #include "expr/exprlang.h"
 #include "expr/expr.h"
 
@@ -9,7 +10,19 @@ namespace skiff::expr {
 Result<Json> evaluate_expression(std::string_view expression, const Json& env) {
   auto tree = internal::parse_expression(expression);
   if (!tree.is_ok()) return tree.status();
-  return internal::evaluate_tree(**tree, expression, env);
+  auto value = internal::evaluate_tree(**tree, expression, env);
+  if (!value.is_ok()) return value.status();
+  // Times and durations leave the layer as encoding/json writes them.
+  return internal::plain_json(*value);
+}
+
+std::string format_go_time(std::string_view layout, Time t) {
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  return internal::format_go_time(layout, internal::add_duration(internal::GoTime{}, micros * 1000));
+}
+
+void set_clock(Scope& scope, Time now) {
+  scope[internal::kClockKey] = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
 }
 
 Result<Json> evaluate_expression(std::string_view expression, const Scope& scope) {
@@ -25,11 +38,15 @@ Json expand_scope(const Scope& scope) {
   for (size_t i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
     // A name that is also the prefix of another ("a" and "a.b") gives way to
-    // the more specific one, as Argo's environment does.
-    if (i + 1 < keys.size() && keys[i + 1].size() > key.size() && keys[i + 1].compare(0, key.size(), key) == 0 &&
-        keys[i + 1][key.size()] == '.') {
-      continue;
-    }
+    // the more specific one (Argo's environment keeps whichever it meets
+    // first). workflow.creationTimestamp keeps its RFC 3339 text, which is
+    // what date() and sprig read; its strftime forms are for simple tags.
+    const bool value_first = key == "workflow.creationTimestamp";
+    auto is_prefix_of = [&key](const std::string& other) {
+      return other.size() > key.size() && other.compare(0, key.size(), key) == 0 && other[key.size()] == '.';
+    };
+    if (!value_first && i + 1 < keys.size() && is_prefix_of(keys[i + 1])) continue;
+    if (key.rfind("workflow.creationTimestamp.", 0) == 0 && scope.count("workflow.creationTimestamp")) continue;
     Json* at = &env;
     size_t start = 0;
     while (true) {

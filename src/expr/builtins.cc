@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "expr/expr.h"
 #include "expr/exprlang.h"
 #include "expr/builtins.h"
 #include "expr/go_format.h"
@@ -46,11 +47,15 @@ Json to_float(const Json& v) {
 }
 
 Json parse_json_text(const std::string& text) {
+  auto bounded = parse_json(text);
+  if (bounded.is_ok()) return numbers_to_float(std::move(*bounded));
   try {
-    return numbers_to_float(Json::parse(text));
+    Json probe = Json::parse(text);  // for the decoder's own description of the fault
+    (void)probe;
   } catch (const Json::exception& e) {
     fail(std::string("invalid JSON: ") + e.what());
   }
+  fail(bounded.status().message());
 }
 
 std::string marshal(const Json& v) {

@@ -1,33 +1,42 @@
 // Enhanced depends logic: task names are found with Argo's pattern, bare
 // names expanded, dashes turned into underscores, and the result evaluated as
 // an expr-lang boolean over per-task result objects.
-#include <regex>
+#include <algorithm>
 #include <set>
 
 #include "expr/expr.h"
 #include "expr/go_format.h"
 
+#include <re2/re2.h>
+
 namespace skiff::expr {
 namespace {
 
-const std::regex& task_name_pattern() {
+using re2::RE2;
+
+const RE2& task_name_pattern() {
   // Group 1: "task.Result"; group 2: a bare task name.
-  static const std::regex pattern(R"(([a-zA-Z0-9][-a-zA-Z0-9]*?\.[A-Z][a-zA-Z]+)|([a-zA-Z0-9][-a-zA-Z0-9]*))");
+  static const RE2 pattern(R"(([a-zA-Z0-9][-a-zA-Z0-9]*?\.[A-Z][a-zA-Z]+)|([a-zA-Z0-9][-a-zA-Z0-9]*))");
   return pattern;
 }
 
 template <typename Visit>
 void for_each_task(std::string_view depends, Visit visit) {
-  std::string text(depends);
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), task_name_pattern()); it != std::sregex_iterator(); ++it) {
-    const std::smatch& m = *it;
-    if (m[1].matched) {
-      std::string match = m[1].str();
+  re2::StringPiece text(depends.data(), depends.size());
+  re2::StringPiece groups[3];
+  size_t pos = 0;
+  while (pos < depends.size() && task_name_pattern().Match(text, pos, text.size(), RE2::UNANCHORED, groups, 3)) {
+    const bool qualified = groups[1].data() != nullptr;
+    const re2::StringPiece& m = qualified ? groups[1] : groups[2];
+    const size_t at = static_cast<size_t>(m.data() - depends.data());
+    std::string match(m.data(), m.size());
+    if (qualified) {
       size_t dot = match.find('.');
-      visit(match.substr(0, dot), match.substr(dot + 1), static_cast<size_t>(m.position(1)), match.size());
+      visit(match.substr(0, dot), match.substr(dot + 1), at, match.size());
     } else {
-      visit(m[2].str(), std::string(), static_cast<size_t>(m.position(2)), m[2].length());
+      visit(match, std::string(), at, match.size());
     }
+    pos = at + std::max<size_t>(m.size(), 1);
   }
 }
 

@@ -6,11 +6,12 @@
 //  - govaluate conditions for `when`, evaluated after substitution;
 //  - expr-lang expressions for `depends`, retry `expression`, hooks, ...
 //
-// Pure functions: no I/O, no clock, no global state. (expr-lang's now() and
-// sprig's clock-reading functions are not offered; sprig.date formats the
-// time it is given.) Hostile input is bounded: nesting deeper than 200,
-// collections over 100,000 elements, strings over 16 MiB and evaluations over
-// a million steps are errors, never crashes.
+// Pure functions: no I/O, no clock, no global state. The time now() and
+// sprig's clock-reading functions see is the one the caller put in the scope
+// with set_clock(); without it they fail ("now(): the evaluation has no
+// clock"). Regular expressions are Go's (RE2). Hostile input is bounded:
+// nesting deeper than 200, collections over 100,000 elements, strings over
+// 16 MiB and evaluations over a million steps are errors, never crashes.
 #pragma once
 
 #include <string>
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "base/time.h"
 
 namespace skiff::expr {
 
@@ -29,6 +31,11 @@ using Json = nlohmann::json;
 // Variables visible to a template, keyed by their full dotted name. Values are
 // strings, as in Argo's substitution map (JSON documents stay JSON text).
 using Scope = std::unordered_map<std::string, std::string>;
+
+// Makes `now` the time expressions evaluated with this scope read (expr-lang
+// now(), sprig.now/ago/date with no time given). The key it uses is not a
+// name any tag or expression can spell.
+void set_clock(Scope& scope, Time now);
 
 enum class Unresolved {
   kKeep,   // an unknown simple tag is left in place, as Argo does while a
@@ -111,5 +118,11 @@ namespace skiff::expr {
 // Marshal (sorted keys, HTML characters escaped).
 std::string format_go_value(const Json& value);
 std::string format_go_json(const Json& value);
+// JSON text decoded with its nesting bounded: a document nested deeper than
+// kMaxJsonDepth is refused, since everything that later walks it recurses.
+inline constexpr int kMaxJsonDepth = 512;
+Result<Json> parse_json(std::string_view text);
+// time.Time.Format with Go's reference layout ("2006-01-02T15:04:05Z07:00"), in UTC.
+std::string format_go_time(std::string_view layout, Time t);
 
 }  // namespace skiff::expr

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "expr/dates.h"
 #include "expr/exprlang.h"
 #include "expr/values.h"
 
@@ -181,6 +182,7 @@ class Evaluator {
       if (!v.is_boolean()) fail("invalid operation: ! " + go_type_name(v));
       return !v.get<bool>();
     }
+    if (is_duration(v) && n.name == "-") return make_duration(wrap_sub(0, duration_of(v)));
     if (!v.is_number()) fail("invalid operation: " + n.name + " " + go_type_name(v));
     if (n.name == "+") return v;
     if (is_int(v)) return int_value(wrap_sub(0, as_int64(v)));
@@ -209,6 +211,7 @@ class Evaluator {
     }
     Json left = eval(*n.children[0]);
     Json right = eval(*n.children[1]);
+    if (auto dated = date_binary(op, left, right)) return *dated;
     if (op == "==") return values_equal(left, right);
     if (op == "!=") return !values_equal(left, right);
     if (op == "<") return compare(op, left, right) < 0;
@@ -261,6 +264,9 @@ class Evaluator {
                callee.children[0]->name == "sprig" && callee.children[1]->value.is_string()) {
       name = callee.children[1]->value.get<std::string>();
       sprig = true;
+    } else if (callee.kind == NodeKind::kMember && callee.children[1]->kind == NodeKind::kLiteral &&
+               callee.children[1]->value.is_string()) {
+      return method_call(n);
     } else {
       fail("method calls are not supported");
     }
@@ -268,12 +274,26 @@ class Evaluator {
     Args args;
     for (size_t i = 1; i < n.children.size(); ++i) args.push_back(eval(*n.children[i]));
     if (sprig) {
+      if (is_sprig_date_function(name)) return call_sprig_date(name, args, clock_of(env_));
       if (!is_sprig_function(name)) fail("unknown func sprig." + name);
       return call_sprig(name, args);
     }
+    if (is_date_builtin(name)) return call_date_builtin(name, args, clock_of(env_));
     if (is_argo_function(name)) return call_argo_function(name, args);
     if (is_builtin(name)) return call_builtin(name, args);
     fail("unknown func " + name);
+  }
+
+  // subject.Method(args): the methods of time.Time and time.Duration values.
+  Json method_call(const Node& n) {
+    const Node& callee = *n.children[0];
+    const std::string& method = callee.children[1]->value.get_ref<const std::string&>();
+    Json subject = eval(*callee.children[0]);
+    if (subject.is_null() && callee.optional) return Json();
+    Args args;
+    for (size_t i = 1; i < n.children.size(); ++i) args.push_back(eval(*n.children[i]));
+    if (is_time(subject) || is_duration(subject)) return call_time_method(subject, method, args);
+    fail("type " + go_type_name(subject) + " has no method " + method);
   }
 
   static bool is_predicate(const std::string& name) {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "expr/go_time.h"
+
 namespace skiff::expr::internal {
 namespace {
 
@@ -91,6 +93,8 @@ std::string go_float_json(double value) {
 }
 
 std::string go_sprint(const Json& value) {
+  if (is_time(value)) return go_time_string(time_of(value));
+  if (is_duration(value)) return format_go_duration(duration_of(value));
   switch (value.type()) {
     case Json::value_t::null: return "<nil>";
     case Json::value_t::boolean: return value.get<bool>() ? "true" : "false";
@@ -154,6 +158,7 @@ void go_json_quote(const std::string& s, std::string* out) {
 }
 
 bool go_json_marshal(const Json& value, std::string* out) {
+  if (is_time(value) || is_duration(value)) return go_json_marshal(plain_json(value), out);
   switch (value.type()) {
     case Json::value_t::null: *out += "null"; return true;
     case Json::value_t::boolean: *out += value.get<bool>() ? "true" : "false"; return true;

@@ -4,11 +4,11 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
-#include <regex>
 
 #include "expr/expr.h"
 #include "expr/go_format.h"
 #include "expr/govaluate_lexer.h"
+#include "expr/regex.h"
 
 namespace skiff::expr {
 namespace {
@@ -169,11 +169,9 @@ std::string type_error(const char* format_kind, const Json& value, const std::st
 }
 
 bool regex_match_go(const std::string& pattern, const std::string& text) {
-  try {
-    return std::regex_search(text, std::regex(pattern, std::regex::ECMAScript));
-  } catch (const std::regex_error& e) {
-    throw GvError{"Unable to compile regexp pattern '" + pattern + "': " + e.what()};
-  }
+  internal::GoRegex re(pattern);
+  if (!re.ok()) throw GvError{"Unable to compile regexp pattern '" + pattern + "': " + re.error()};
+  return re.find(text);
 }
 
 class Evaluator {
@@ -284,12 +282,8 @@ Status check_constant_patterns(const std::vector<GvToken>& tokens) {
     if (token.kind != GvKind::kComparator || !token.value.is_string()) continue;
     const std::string op = token.value.get<std::string>();
     if ((op != "=~" && op != "!~") || tokens[i + 1].kind != GvKind::kString) continue;
-    try {
-      std::regex(tokens[i + 1].value.get<std::string>(), std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return invalid_argument(std::string("error parsing regexp: ") + e.what() + ": `" +
-                              tokens[i + 1].value.get<std::string>() + "`");
-    }
+    internal::GoRegex re(tokens[i + 1].value.get<std::string>());
+    if (!re.ok()) return invalid_argument(re.error());
   }
   return Status::ok();
 }

@@ -64,6 +64,7 @@ const SprigTable& sprig_table() {
     SprigTable t;
     add_sprig_strings(t);
     add_sprig_collections(t);
+    add_sprig_more(t);
     return t;
   }();
   return table;

@@ -17,6 +17,7 @@ using SprigTable = std::map<std::string, SprigFunction>;
 
 void add_sprig_strings(SprigTable& table);
 void add_sprig_collections(SprigTable& table);
+void add_sprig_more(SprigTable& table);  // after the others: it aliases some
 
 // Sprig's loose conversions.
 std::string sprig_string(const Json& v);  // strval: strings as-is, else %v

@@ -1,9 +1,9 @@
 #include "expr/values.h"
 
-#include <regex>
-
 #include "expr/exprlang.h"
 #include "expr/go_format.h"
+#include "expr/go_time.h"
+#include "expr/regex.h"
 
 namespace skiff::expr::internal {
 
@@ -59,6 +59,8 @@ const std::string& string_arg(const std::string& name, const Args& args, size_t 
 }
 
 std::string go_type_name(const Json& value) {
+  if (is_time(value)) return "time.Time";
+  if (is_duration(value)) return "time.Duration";
   switch (value.type()) {
     case Json::value_t::null: return "<nil>";
     case Json::value_t::boolean: return "bool";
@@ -82,17 +84,9 @@ Json numbers_to_float(Json value) {
 
 bool regex_find(const std::string& pattern, const std::string& text) {
   if (text.size() > kMaxStringSize) fail("string too long for a regular expression match");
-  std::string body = pattern;
-  auto flags = std::regex::ECMAScript;
-  if (body.rfind("(?i)", 0) == 0) {
-    body = body.substr(4);
-    flags |= std::regex::icase;
-  }
-  try {
-    return std::regex_search(text, std::regex(body, flags));
-  } catch (const std::regex_error& e) {
-    fail("error parsing regexp: " + std::string(e.what()) + ": `" + pattern + "`");
-  }
+  GoRegex re(pattern);
+  if (!re.ok()) fail(re.error());
+  return re.find(text);
 }
 
 }  // namespace skiff::expr::internal

@@ -55,7 +55,7 @@ bool is_argo_function(const std::string& name);
 Json call_argo_function(const std::string& name, Args& args);
 // JSONPath query over a JSON document, as github.com/evilmonkeyinc/jsonpath.
 Json jsonpath_query(const Json& document, const std::string& path);
-// Regular expressions in Go's RE2 spelling, run with std::regex.
+// MatchString of Go's regexp (RE2); a bad pattern fails with Go's message.
 bool regex_find(const std::string& pattern, const std::string& text);
 
 }  // namespace skiff::expr::internal

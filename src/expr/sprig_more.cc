@@ -1,0 +1,492 @@
+// sprig: the rest of the deterministic functions: case conversions, word
+// wrapping, checksums, base32, paths, type tests, dict helpers and the must*
+// forms. (Sprig's random, crypto and network functions are not offered:
+// expressions are pure and repeatable.)
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+
+#include "expr/exprlang.h"
+#include "expr/go_format.h"
+#include "expr/sprig.h"
+
+namespace skiff::expr::internal {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+char upper(char c) { return is_lower(c) ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// Words of an identifier, as xstrings splits them for snake/kebab case:
+// "HTTPServer" -> http, server; "FirstName" -> first, name.
+std::vector<std::string> case_words(const std::string& s) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) words.push_back(word);
+    word.clear();
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '_' || c == '-' || c == '.' || is_space(c)) {
+      flush();
+      continue;
+    }
+    if (is_upper(c) && !word.empty()) {
+      char prev = s[i - 1];
+      bool next_lower = i + 1 < s.size() && is_lower(s[i + 1]);
+      if (is_lower(prev) || is_digit(prev) || (is_upper(prev) && next_lower)) flush();
+    }
+    word += lower(c);
+  }
+  flush();
+  return words;
+}
+
+std::string joined(const std::vector<std::string>& words, char sep) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i ? std::string(1, sep) : "") + words[i];
+  return out;
+}
+
+std::string wrap_words(const std::string& s, int64_t width, const std::string& newline) {
+  if (width < 1) width = 1;
+  std::string out, line;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t end = s.find(' ', i);
+    std::string word = s.substr(i, end == std::string::npos ? std::string::npos : end - i);
+    i = end == std::string::npos ? s.size() : end + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && static_cast<int64_t>(line.size() + 1 + word.size()) > width) {
+      out += line + newline;
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line;
+}
+
+// Go's path.Clean.
+std::string clean_path(const std::string& p) {
+  if (p.empty()) return ".";
+  const bool rooted = p[0] == '/';
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= p.size()) {
+    size_t slash = p.find('/', i);
+    std::string part = p.substr(i, slash == std::string::npos ? std::string::npos : slash - i);
+    i = slash == std::string::npos ? p.size() + 1 : slash + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") parts.pop_back();
+      else if (!rooted) parts.push_back(part);
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string out = rooted ? "/" : "";
+  for (size_t k = 0; k < parts.size(); ++k) out += (k ? "/" : "") + parts[k];
+  return out.empty() ? "." : out;
+}
+
+std::string base_path(std::string p) {
+  if (p.empty()) return ".";
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (p == "/") return "/";
+  size_t slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+std::string dir_path(const std::string& p) {
+  size_t slash = p.rfind('/');
+  return clean_path(slash == std::string::npos ? "" : p.substr(0, slash + 1));
+}
+
+std::string ext_path(const std::string& p) {
+  for (size_t i = p.size(); i > 0; --i) {
+    if (p[i - 1] == '/') break;
+    if (p[i - 1] == '.') return p.substr(i - 1);
+  }
+  return "";
+}
+
+uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+std::string hex(const uint8_t* bytes, size_t n) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 15];
+  }
+  return out;
+}
+
+// The message padded to whole 64-byte blocks, length in bits at the end (big-endian).
+std::string md_padded(const std::string& s) {
+  std::string m = s;
+  uint64_t bits = static_cast<uint64_t>(s.size()) * 8;
+  m += static_cast<char>(0x80);
+  while (m.size() % 64 != 56) m += '\0';
+  for (int i = 7; i >= 0; --i) m += static_cast<char>((bits >> (i * 8)) & 0xFF);
+  return m;
+}
+
+uint32_t be32(const std::string& m, size_t at) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(m[at])) << 24) | (static_cast<uint32_t>(static_cast<uint8_t>(m[at + 1])) << 16) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(m[at + 2])) << 8) | static_cast<uint32_t>(static_cast<uint8_t>(m[at + 3]));
+}
+
+template <size_t N>
+std::string digest_hex(const std::array<uint32_t, N>& h) {
+  uint8_t out[N * 4];
+  for (size_t i = 0; i < N; ++i) {
+    for (int b = 0; b < 4; ++b) out[i * 4 + b] = static_cast<uint8_t>(h[i] >> (24 - 8 * b));
+  }
+  return hex(out, sizeof out);
+}
+
+std::string sha1(const std::string& s) {
+  std::array<uint32_t, 5> h = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+  const std::string m = md_padded(s);
+  for (size_t block = 0; block < m.size(); block += 64) {
+    uint32_t w[80];
+    for (int i = 0; i < 16; ++i) w[i] = be32(m, block + i * 4);
+    for (int i = 16; i < 80; ++i) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (int i = 0; i < 80; ++i) {
+      uint32_t f, k;
+      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
+      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
+      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
+      else f = b ^ c ^ d, k = 0xCA62C1D6;
+      uint32_t t = rotl(a, 5) + f + e + k + w[i];
+      e = d, d = c, c = rotl(b, 30), b = a, a = t;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+  }
+  return digest_hex(h);
+}
+
+std::string sha256(const std::string& s) {
+  static const uint32_t k[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+      0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+      0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+      0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+      0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+      0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+      0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+      0xc67178f2};
+  std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  const std::string m = md_padded(s);
+  for (size_t block = 0; block < m.size(); block += 64) {
+    uint32_t w[64];
+    for (int i = 0; i < 16; ++i) w[i] = be32(m, block + i * 4);
+    for (int i = 16; i < 64; ++i) {
+      uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; ++i) {
+      uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+  }
+  return digest_hex(h);
+}
+
+const char* kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+std::string b32enc(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); i += 5) {
+    uint64_t chunk = 0;
+    size_t n = std::min<size_t>(5, s.size() - i);
+    for (size_t k = 0; k < 5; ++k) chunk = (chunk << 8) | (k < n ? static_cast<uint8_t>(s[i + k]) : 0);
+    static const size_t kChars[] = {0, 2, 4, 5, 7, 8};
+    for (size_t k = 0; k < 8; ++k) out += k < kChars[n] ? kBase32[(chunk >> (35 - 5 * k)) & 31] : '=';
+  }
+  return out;
+}
+
+std::string b32dec(const std::string& s) {
+  std::string out;
+  uint64_t buffer = 0;
+  int bits = 0;
+  for (char c : s) {
+    if (c == '=') break;
+    const char* at = std::strchr(kBase32, c);
+    if (c == '\0' || !at) return "illegal base32 data";  // sprig returns the error's text
+    buffer = (buffer << 5) | static_cast<uint64_t>(at - kBase32);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::string kind_of(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: return "invalid";
+    case Json::value_t::boolean: return "bool";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "int";
+    case Json::value_t::number_float: return "float64";
+    case Json::value_t::string: return "string";
+    case Json::value_t::array: return "slice";
+    default: return "map";
+  }
+}
+
+bool deep_equal(const Json& a, const Json& b) {
+  if (kind_of(a) != kind_of(b)) return false;
+  if (a.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!deep_equal(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_object()) {
+    if (a.size() != b.size()) return false;
+    for (const auto& [k, v] : a.items()) {
+      if (!b.contains(k) || !deep_equal(v, b[k])) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
+Json merge_overwrite(Json dst, const Json& src) {
+  if (!dst.is_object() || !src.is_object()) return src.is_null() ? dst : src;
+  for (const auto& [k, v] : src.items()) dst[k] = dst.contains(k) ? merge_overwrite(dst[k], v) : v;
+  return dst;
+}
+
+}  // namespace
+
+void add_sprig_more(SprigTable& t) {
+  t["abbrev"] = [](Args& a) {
+    expect_args("abbrev", a, 2, 2);
+    int64_t width = sprig_int(a[0]);
+    std::string s = sprig_string(a[1]);
+    if (width < 4 || static_cast<int64_t>(s.size()) <= width) return Json(s);
+    return Json(s.substr(0, static_cast<size_t>(width - 3)) + "...");
+  };
+  t["untitle"] = [](Args& a) {
+    expect_args("untitle", a, 1, 1);
+    std::string s = sprig_string(a[0]);
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (i == 0 || is_space(s[i - 1])) s[i] = lower(s[i]);
+    }
+    return Json(s);
+  };
+  t["initials"] = [](Args& a) {
+    expect_args("initials", a, 1, 1);
+    std::string s = sprig_string(a[0]), out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (!is_space(s[i]) && (i == 0 || is_space(s[i - 1]))) out += s[i];
+    }
+    return Json(out);
+  };
+  t["swapcase"] = [](Args& a) {
+    expect_args("swapcase", a, 1, 1);
+    std::string s = sprig_string(a[0]);
+    for (char& c : s) c = is_upper(c) ? lower(c) : upper(c);
+    return Json(s);
+  };
+  t["snakecase"] = [](Args& a) { expect_args("snakecase", a, 1, 1); return Json(joined(case_words(sprig_string(a[0])), '_')); };
+  t["kebabcase"] = [](Args& a) { expect_args("kebabcase", a, 1, 1); return Json(joined(case_words(sprig_string(a[0])), '-')); };
+  t["camelcase"] = [](Args& a) {
+    expect_args("camelcase", a, 1, 1);
+    std::string s = sprig_string(a[0]), out;
+    bool start = true;
+    for (char c : s) {
+      if (c == '_') {
+        start = true;
+        continue;
+      }
+      out += start ? upper(c) : c;
+      start = false;
+    }
+    return Json(out);
+  };
+  t["wrap"] = [](Args& a) { expect_args("wrap", a, 2, 2); return Json(wrap_words(sprig_string(a[1]), sprig_int(a[0]), "\n")); };
+  t["wrapWith"] = [](Args& a) {
+    expect_args("wrapWith", a, 3, 3);
+    return Json(wrap_words(sprig_string(a[2]), sprig_int(a[0]), sprig_string(a[1])));
+  };
+  t["plural"] = [](Args& a) {
+    expect_args("plural", a, 3, 3);
+    return Json(sprig_int(a[2]) == 1 ? sprig_string(a[0]) : sprig_string(a[1]));
+  };
+  t["sha1sum"] = [](Args& a) { expect_args("sha1sum", a, 1, 1); return Json(sha1(sprig_string(a[0]))); };
+  t["sha256sum"] = [](Args& a) { expect_args("sha256sum", a, 1, 1); return Json(sha256(sprig_string(a[0]))); };
+  t["adler32sum"] = [](Args& a) {
+    expect_args("adler32sum", a, 1, 1);
+    uint32_t x = 1, y = 0;
+    for (unsigned char c : sprig_string(a[0])) {
+      x = (x + c) % 65521;
+      y = (y + x) % 65521;
+    }
+    return Json(std::to_string((y << 16) | x));
+  };
+  t["b32enc"] = [](Args& a) { expect_args("b32enc", a, 1, 1); return Json(b32enc(sprig_string(a[0]))); };
+  t["b32dec"] = [](Args& a) { expect_args("b32dec", a, 1, 1); return Json(b32dec(sprig_string(a[0]))); };
+  t["splitn"] = [](Args& a) {
+    expect_args("splitn", a, 3, 3);
+    std::string sep = sprig_string(a[0]), s = sprig_string(a[2]);
+    int64_t n = sprig_int(a[1]);
+    Json out = Json::object();
+    if (n == 0) return out;
+    size_t at = 0;
+    for (int64_t i = 0;; ++i) {
+      size_t next = sep.empty() ? std::string::npos : s.find(sep, at);
+      if (next == std::string::npos || (n > 0 && i == n - 1)) {
+        out["_" + std::to_string(i)] = s.substr(at);
+        break;
+      }
+      check_size(static_cast<size_t>(i) + 1);
+      out["_" + std::to_string(i)] = s.substr(at, next - at);
+      at = next + sep.size();
+    }
+    return out;
+  };
+  t["seq"] = [](Args& a) {
+    std::vector<int64_t> p;
+    for (const auto& v : a) p.push_back(sprig_int(v));
+    int64_t start = 1, end = 0, step = 1;
+    if (p.size() == 1) end = p[0];
+    else if (p.size() == 2) start = p[0], end = p[1];
+    else if (p.size() == 3) start = p[0], step = p[1], end = p[2];
+    else return Json("");
+    if (p.size() != 3 && end < start) step = -1;
+    if (p.size() == 3 && end < start && step > 0) return Json("");
+    if (step == 0) return Json("");
+    std::string out;
+    size_t count = 0;
+    for (int64_t i = start; step > 0 ? i <= end : i >= end; i += step) {
+      check_size(++count);
+      out += (out.empty() ? "" : " ") + std::to_string(i);
+    }
+    return Json(out);
+  };
+  t["biggest"] = t["max"];
+  t["add1f"] = [](Args& a) { expect_args("add1f", a, 1, 1); return Json(sprig_float(a[0]) + 1); };
+  t["toDecimal"] = [](Args& a) {
+    expect_args("toDecimal", a, 1, 1);
+    std::string s = sprig_string(a[0]);
+    int64_t n = 0;
+    for (char c : s) {
+      if (c < '0' || c > '7' || n > (INT64_MAX >> 3)) return int_value(0);
+      n = n * 8 + (c - '0');
+    }
+    return int_value(s.empty() ? 0 : n);
+  };
+  t["all"] = [](Args& a) {
+    for (const auto& v : a) {
+      if (sprig_empty(v)) return Json(false);
+    }
+    return Json(true);
+  };
+  t["any"] = [](Args& a) {
+    for (const auto& v : a) {
+      if (!sprig_empty(v)) return Json(true);
+    }
+    return Json(a.empty());
+  };
+  t["deepCopy"] = [](Args& a) { expect_args("deepCopy", a, 1, 1); return a[0]; };
+  t["mustDeepCopy"] = t["deepCopy"];
+  t["typeOf"] = [](Args& a) { expect_args("typeOf", a, 1, 1); return Json(go_type_name(a[0])); };
+  t["kindOf"] = [](Args& a) { expect_args("kindOf", a, 1, 1); return Json(kind_of(a[0])); };
+  t["kindIs"] = [](Args& a) { expect_args("kindIs", a, 2, 2); return Json(sprig_string(a[0]) == kind_of(a[1])); };
+  t["typeIs"] = [](Args& a) { expect_args("typeIs", a, 2, 2); return Json(sprig_string(a[0]) == go_type_name(a[1])); };
+  t["typeIsLike"] = [](Args& a) {
+    expect_args("typeIsLike", a, 2, 2);
+    std::string want = sprig_string(a[0]), got = go_type_name(a[1]);
+    return Json(want == got || "*" + want == got);
+  };
+  t["deepEqual"] = [](Args& a) { expect_args("deepEqual", a, 2, 2); return Json(deep_equal(a[0], a[1])); };
+  t["base"] = [](Args& a) { expect_args("base", a, 1, 1); return Json(base_path(sprig_string(a[0]))); };
+  t["dir"] = [](Args& a) { expect_args("dir", a, 1, 1); return Json(dir_path(sprig_string(a[0]))); };
+  t["clean"] = [](Args& a) { expect_args("clean", a, 1, 1); return Json(clean_path(sprig_string(a[0]))); };
+  t["ext"] = [](Args& a) { expect_args("ext", a, 1, 1); return Json(ext_path(sprig_string(a[0]))); };
+  t["isAbs"] = [](Args& a) {
+    expect_args("isAbs", a, 1, 1);
+    std::string p = sprig_string(a[0]);
+    return Json(!p.empty() && p[0] == '/');
+  };
+  for (const char* name : {"base", "dir", "clean", "ext", "isAbs"}) {
+    std::string os = std::string("os") + static_cast<char>(std::toupper(name[0])) + (name + 1);
+    t[os] = t[name];
+  }
+  t["pick"] = [](Args& a) {
+    if (a.empty() || !a[0].is_object()) fail("pick: the first argument must be a dict");
+    Json out = Json::object();
+    for (size_t i = 1; i < a.size(); ++i) {
+      std::string k = sprig_string(a[i]);
+      if (a[0].contains(k)) out[k] = a[0][k];
+    }
+    return out;
+  };
+  t["omit"] = [](Args& a) {
+    if (a.empty() || !a[0].is_object()) fail("omit: the first argument must be a dict");
+    Json out = a[0];
+    for (size_t i = 1; i < a.size(); ++i) out.erase(sprig_string(a[i]));
+    return out;
+  };
+  t["mergeOverwrite"] = [](Args& a) {
+    if (a.empty()) fail("not enough arguments to call mergeOverwrite");
+    Json out = a[0];
+    for (size_t i = 1; i < a.size(); ++i) out = merge_overwrite(out, a[i]);
+    return out;
+  };
+  t["dig"] = [](Args& a) {
+    if (a.size() < 3) fail("not enough arguments to call dig");
+    const Json* at = &a.back();
+    for (size_t i = 0; i + 2 < a.size(); ++i) {
+      if (!at->is_object()) return a[a.size() - 2];
+      auto it = at->find(sprig_string(a[i]));
+      if (it == at->end()) return a[a.size() - 2];
+      at = &*it;
+    }
+    return *at;
+  };
+  t["chunk"] = [](Args& a) {
+    expect_args("chunk", a, 2, 2);
+    int64_t size = sprig_int(a[0]);
+    Json list = sprig_list(a[1]);
+    if (size <= 0) fail("chunk: size must be positive");
+    Json out = Json::array();
+    for (size_t i = 0; i < list.size(); i += static_cast<size_t>(size)) {
+      Json part = Json::array();
+      for (size_t k = i; k < list.size() && k < i + static_cast<size_t>(size); ++k) part.push_back(list[k]);
+      out.push_back(std::move(part));
+    }
+    return out;
+  };
+  // The must* forms differ from the plain ones only in returning errors that
+  // the plain ones would panic on; here both fail the same way.
+  for (const char* name : {"append", "push", "prepend", "first", "last", "rest", "initial", "reverse", "uniq", "without",
+                           "has", "slice", "compact", "toJson", "toPrettyJson", "toRawJson", "merge", "mergeOverwrite",
+                           "chunk"}) {
+    std::string must = std::string("must") + static_cast<char>(std::toupper(name[0])) + (name + 1);
+    if (t.count(name) && !t.count(must)) t[must] = t[name];
+  }
+}
+
+}  // namespace skiff::expr::internal

@@ -1,0 +1,163 @@
+// Table-driven cases for every evaluator, one file per evaluator under
+// tests/expr/tables/. Each line is a case:
+//
+//   <input> => <expected>
+//
+// where <expected> is JSON text (the value), or `!! <message>` for the exact
+// error message (`\n` stands for a newline, there and in substitution
+// inputs). Lines starting with `## ` set the context for the lines after them:
+//
+//   ## env {json}           expr-lang: the environment
+//   ## now 2024-03-05T14:07:09Z   the evaluation clock (now(), sprig.ago, ...)
+//   ## scope {json}         substitution: the scope (an object of strings)
+//   ## mode keep|error      substitution: what unknown tags do
+//   ## results {json}       depends: the task results
+//
+// Blank lines and lines starting with `#` (not `##`) are comments.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "base/time.h"
+#include "expr/expr.h"
+
+namespace skiff::expr {
+namespace {
+
+const std::string kTables = std::string(SKIFF_TEST_DATA) + "/expr/tables/";
+
+struct Context {
+  Json env = Json::object();
+  Scope scope;
+  Unresolved mode = Unresolved::kKeep;
+  Json results = Json::object();
+  std::optional<Time> now;
+};
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == 'n') {
+      out += '\n';
+      ++i;
+    } else if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == 't') {
+      out += '\t';
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// What one case produced: a JSON value or an error message.
+struct Outcome {
+  bool ok = false;
+  Json value;
+  std::string error;
+};
+
+template <typename T>
+Outcome outcome_of(const Result<T>& r) {
+  Outcome o;
+  o.ok = r.is_ok();
+  if (o.ok) o.value = Json(*r);
+  else o.error = r.status().message();
+  return o;
+}
+
+Outcome run(const std::string& table, const std::string& input, const Context& ctx) {
+  if (table == "exprlang" || table == "sprig" || table == "dates") {
+    Json env = ctx.env;
+    if (ctx.now) {
+      Scope clock;
+      set_clock(clock, *ctx.now);
+      for (const auto& [k, v] : clock) env[k] = v;
+    }
+    return outcome_of(evaluate_expression(input, env));
+  }
+  if (table == "govaluate") return outcome_of(evaluate_condition(input));
+  if (table == "substitute") {
+    Scope scope = ctx.scope;
+    if (ctx.now) set_clock(scope, *ctx.now);
+    return outcome_of(substitute(input, scope, ctx.mode));
+  }
+  if (table == "depends") return outcome_of(evaluate_depends(input, ctx.results));
+  ADD_FAILURE() << "no evaluator for table " << table;
+  return {};
+}
+
+int run_table(const std::string& table) {
+  std::ifstream in(kTables + table + ".txt");
+  EXPECT_TRUE(in.good()) << "cannot read " << kTables << table << ".txt";
+  Context ctx;
+  std::string line;
+  int number = 0, cases = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string where = table + ".txt:" + std::to_string(number);
+    if (line.empty() || (line[0] == '#' && line.rfind("## ", 0) != 0)) continue;
+    if (line.rfind("## ", 0) == 0) {
+      std::string directive = line.substr(3);
+      size_t space = directive.find(' ');
+      std::string key = directive.substr(0, space), arg = space == std::string::npos ? "" : directive.substr(space + 1);
+      if (key == "env") ctx.env = Json::parse(arg);
+      else if (key == "results") ctx.results = Json::parse(arg);
+      else if (key == "mode") ctx.mode = arg == "error" ? Unresolved::kError : Unresolved::kKeep;
+      else if (key == "now") ctx.now = parse_rfc3339(arg);
+      else if (key == "scope") {
+        ctx.scope.clear();
+        const Json scope = Json::parse(arg);
+        for (const auto& [k, v] : scope.items()) ctx.scope[k] = v.get<std::string>();
+      } else {
+        ADD_FAILURE() << where << ": unknown directive " << key;
+      }
+      continue;
+    }
+    size_t arrow = line.find(" => ");
+    if (arrow == std::string::npos) {
+      ADD_FAILURE() << where << ": no ' => ' in case";
+      continue;
+    }
+    ++cases;
+    // Expression tables keep the input as written (their strings have their
+    // own escapes); substitution inputs may spell a newline or tab.
+    const std::string raw = line.substr(0, arrow);
+    const std::string input = table == "substitute" ? unescape(raw) : raw;
+    const std::string expected = line.substr(arrow + 4);
+    Outcome got = run(table, input, ctx);
+    if (expected.rfind("!! ", 0) == 0) {
+      std::string message = unescape(expected.substr(3));
+      if (got.ok) {
+        ADD_FAILURE() << where << ": " << input << "\n  expected error: " << message << "\n  got value: " << got.value.dump();
+      } else {
+        EXPECT_EQ(got.error, message) << where << ": " << input;
+      }
+      continue;
+    }
+    if (!got.ok) {
+      ADD_FAILURE() << where << ": " << input << "\n  expected: " << expected << "\n  got error: " << got.error;
+      continue;
+    }
+    Json want = Json::parse(expected, nullptr, false);
+    if (want.is_discarded()) {
+      ADD_FAILURE() << where << ": expected value is not JSON: " << expected;
+      continue;
+    }
+    // Integers and floats are told apart: 2 and 2.0 differ.
+    EXPECT_EQ(got.value.dump(), want.dump()) << where << ": " << input;
+  }
+  return cases;
+}
+
+TEST(Tables, ExprLang) { EXPECT_GE(run_table("exprlang"), 200); }
+TEST(Tables, Sprig) { EXPECT_GE(run_table("sprig"), 100); }
+TEST(Tables, Dates) { EXPECT_GE(run_table("dates"), 50); }
+TEST(Tables, Govaluate) { EXPECT_GE(run_table("govaluate"), 200); }
+TEST(Tables, Substitute) { EXPECT_GE(run_table("substitute"), 100); }
+TEST(Tables, Depends) { EXPECT_GE(run_table("depends"), 100); }
+
+}  // namespace
+}  // namespace skiff::expr
