@@ -54,6 +54,7 @@ class InstantRuntime final : public runtime::Runtime {
     return done;
   }
   void wake() override {}
+  void wake_on_readable(int) override {}
   size_t running() const override { return pending_.size(); }
   Result<std::string> logs(const std::string& id) const override { return skiff::not_found(id); }
 

@@ -12,6 +12,7 @@
 #include "agent/data_agent.h"
 #include "agent/http_agent.h"
 #include "cli/client.h"
+#include "agent/step_guard.h"
 #include "cli/local_commands.h"
 
 namespace skiff::cli {
@@ -27,6 +28,8 @@ int run_cli(int argc, char** argv) {
   if (argc >= 3 && std::string(argv[1]) == "agent" && std::string(argv[2]) == "data") {
     return agent::data_agent_main(argc - 2, argv + 2);
   }
+  // The step guard stands beside steps run without the sandbox.
+  if (argc >= 2 && std::string(argv[1]) == "step-guard") return agent::step_guard_main(argc - 1, argv + 1);
 
   CLI::App app{"skiff: run Argo Workflows locally, fast"};
   app.require_subcommand(1);
@@ -75,6 +78,34 @@ int run_cli(int argc, char** argv) {
   get_cmd->add_option("-o,--output", get.output, "json|yaml|wide|name");
   add_connection_flags(*get_cmd, client);
 
+  ControlFlags control;
+  std::vector<CLI::App*> control_cmds;
+  for (const auto& [verb, help] : std::vector<std::pair<std::string, std::string>>{
+           {"suspend", "Suspend a workflow run in progress: no new step starts"},
+           {"resume", "Resume a suspended workflow run, or its suspend nodes"},
+           {"stop", "Stop a workflow run: running steps are stopped, exit handlers still run"},
+           {"terminate", "Terminate a workflow run: running steps are stopped, no exit handler runs"}}) {
+    auto* cmd = app.add_subcommand(verb, help);
+    cmd->add_option("workflow", control.workflows, "Workflow names, or @latest")->required();
+    cmd->add_option("-n,--namespace", control.namespace_, "Namespace");
+    if (verb == "resume" || verb == "stop") {
+      cmd->add_option("--node-field-selector", control.node_field_selector,
+                      "Only the nodes selected, e.g. displayName=approve");
+    }
+    if (verb == "stop") cmd->add_option("--message", control.message, "Message for the stopped nodes");
+    control_cmds.push_back(cmd);
+  }
+  std::string node_action;
+  auto* node_cmd = app.add_subcommand("node", "Change a node of a workflow run in progress (node set)");
+  node_cmd->add_option("action", node_action, "set")->required()->check(CLI::IsMember({"set"}));
+  node_cmd->add_option("workflow", control.workflows, "Workflow name, or @latest")->required();
+  node_cmd->add_option("--node-field-selector", control.node_field_selector, "Selector of the nodes to set");
+  node_cmd->add_option("--phase", control.phase, "Phase to set the node to: Succeeded, Failed or Error");
+  node_cmd->add_option("-m,--message", control.message, "Message of the node");
+  node_cmd->add_option("-p,--output-parameter", control.output_parameters,
+                       "A supplied output parameter NAME=VALUE (repeatable)");
+  node_cmd->add_option("-n,--namespace", control.namespace_, "Namespace");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -93,6 +124,16 @@ int run_cli(int argc, char** argv) {
   if (lint_cmd->parsed()) return lint_command(lint);
   if (logs_cmd->parsed()) return logs_command(logs);
   if (get_cmd->parsed()) return get_command(get);
+  for (auto* cmd : control_cmds) {
+    if (cmd->parsed()) {
+      control.verb = cmd->get_name();
+      return control_command(control);
+    }
+  }
+  if (node_cmd->parsed()) {
+    control.verb = "set";
+    return control_command(control);
+  }
   return 2;
 }
 

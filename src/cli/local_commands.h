@@ -36,11 +36,24 @@ struct GetFlags {
   std::string output;
 };
 
+// suspend, resume, stop, terminate (several workflows) and `node set`.
+struct ControlFlags {
+  std::string verb;  // suspend|resume|stop|terminate|set
+  std::vector<std::string> workflows;
+  std::string node_field_selector;
+  std::string message;
+  std::string phase;
+  std::vector<std::string> output_parameters;
+  std::string namespace_ = "default";
+};
+
 // Exit status: 0 Succeeded, 1 Failed or Error, 2 invalid input.
 int run_command(const RunFlags& flags);
 int lint_command(const LintFlags& flags);
 int logs_command(const LogsFlags& flags);
 int get_command(const GetFlags& flags);
+// Sends the command to each workflow's run in progress: 0 when all took it.
+int control_command(const ControlFlags& flags);
 
 // Is there a local run of this name (or "@latest")?
 bool local_run_exists(const std::string& workflow);

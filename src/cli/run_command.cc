@@ -10,6 +10,8 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <set>
+#include <algorithm>
 
 #include "cli/local_commands.h"
 #include "cli/render.h"
@@ -52,6 +54,53 @@ int terminal_columns() {
   return 0;
 }
 
+// Whether a suspend node waits for a user rather than for its duration.
+bool waits_for_user(const nlohmann::json& wf, const nlohmann::json& node) {
+  const std::string tmpl = node.value("templateName", "");
+  const nlohmann::json templates = wf["spec"].value("templates", nlohmann::json::array());
+  for (const auto& t : templates) {
+    if (t.value("name", "") != tmpl) continue;
+    const nlohmann::json suspend = t.value("suspend", nlohmann::json::object());
+    return !suspend.is_object() || !suspend.contains("duration");
+  }
+  return true;
+}
+
+// What a run waiting for its user says: which node waits and the command
+// that moves it on, so that a bare `suspend` never waits silently.
+std::vector<std::string> waiting_hints(const nlohmann::json& wf) {
+  std::vector<std::string> hints;
+  const std::string name = wf["metadata"].value("name", "");
+  const auto& status = wf["status"];
+  if (status.contains("finishedAt") && !status["finishedAt"].is_null()) return hints;
+  const nlohmann::json& spec = wf["spec"];
+  const bool suspended = spec.contains("suspend") && spec["suspend"].is_boolean() && spec["suspend"].get<bool>();
+  if (suspended && !spec.contains("shutdown")) {
+    hints.push_back("workflow " + name + " is suspended: no new step starts until `skiff resume " + name + "`");
+  }
+  const nlohmann::json nodes = status.value("nodes", nlohmann::json::object());
+  for (const auto& [id, node] : nodes.items()) {
+    if (node.value("type", "") != "Suspend" || node.value("phase", "") != "Running") continue;
+    if (!waits_for_user(wf, node)) continue;
+    const std::string selector = "displayName=" + node.value("displayName", "");
+    std::string hint = node.value("name", "") + " is waiting: resume it with `skiff resume " + name +
+                       " --node-field-selector " + selector + "`";
+    std::string supplied;
+    const nlohmann::json outputs = node.value("outputs", nlohmann::json::object());
+    const nlohmann::json params = outputs.value("parameters", nlohmann::json::array());
+    for (const auto& p : params) {
+      if (!p.contains("value")) supplied += " --output-parameter " + p.value("name", "") + "=VALUE";
+    }
+    if (!supplied.empty()) {
+      hint += " after supplying its outputs with `skiff node set " + name + " --node-field-selector " + selector +
+              supplied + "`";
+    }
+    hints.push_back(hint);
+  }
+  std::sort(hints.begin(), hints.end());
+  return hints;
+}
+
 // Progress while a workflow runs: a redrawn tree on a terminal, else one
 // line per node change on stderr (stdout stays clean for -o json|yaml).
 class ProgressView {
@@ -66,6 +115,7 @@ class ProgressView {
       if (!done && now - last_draw_ < std::chrono::milliseconds(100)) return;
       last_draw_ = now;
       std::string frame = render_watch_frame(wf, render_options(false));
+      for (const std::string& hint : waiting_hints(wf)) frame += "\n" + hint + "\n";
       std::string out = watch_redraw_prefix(rows_) + frame;
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fflush(stdout);
@@ -73,6 +123,9 @@ class ProgressView {
       return;
     }
     for (const auto& line : render_node_changes(previous_, wf)) std::fprintf(stderr, "%s\n", line.c_str());
+    for (const std::string& hint : waiting_hints(wf)) {
+      if (hinted_.insert(hint).second) std::fprintf(stderr, "%s\n", hint.c_str());
+    }
     previous_ = wf;
   }
 
@@ -81,6 +134,7 @@ class ProgressView {
   bool quiet_;
   int rows_ = 0;
   nlohmann::json previous_ = nlohmann::json::object();
+  std::set<std::string> hinted_;
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
@@ -194,6 +248,20 @@ int run_command(const RunFlags& flags) {
   bool live = !machine_output && ::isatty(STDOUT_FILENO);
   ProgressView view(live, flags.quiet);
   options.on_change = [&view](const nlohmann::json& wf) { view.update(wf); };
+  options.accept_commands = true;
+  options.on_command = [&flags, live](const std::string& verb, const Status& outcome) {
+    if (flags.quiet || live) return;  // the live tree shows what changed
+    if (outcome) {
+      std::fprintf(stderr, "skiff: %s received\n", verb.c_str());
+    } else {
+      std::fprintf(stderr, "skiff: %s refused: %s\n", verb.c_str(), outcome.message().c_str());
+    }
+  };
+  {
+    // `@latest` names this run from its start, for the commands that control it.
+    std::ofstream latest(skiff_home() + "/runs/latest");
+    latest << options.engine.name;
+  }
 
   controller::LocalRun run(*runtime, options);
   g_active_run = &run;

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "controller/control.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 #include "spec/spec.h"
@@ -37,6 +38,13 @@ struct RunOptions {
   std::string artifact_root;
   // Called after every change with the Workflow object as it stands.
   std::function<void(const Json& workflow)> on_change;
+  // Take commands (suspend, resume, stop, terminate, node set) from other
+  // processes through <run_dir>/control (control.h). A run that takes them
+  // waits for one when only a user can move it on (a suspended workflow or
+  // suspend node); a run that does not ends there instead.
+  bool accept_commands = false;
+  // Called with each command once it was applied or refused.
+  std::function<void(const std::string& verb, const Status& outcome)> on_command;
 };
 
 // Gives the workflow its name: metadata.name, or generateName plus five
@@ -91,6 +99,8 @@ class LocalRun {
 
  private:
   void carry_out(engine::Engine& engine, std::vector<engine::Action> actions);
+  // Applies the commands that arrived; true when any changed the workflow.
+  bool take_commands(engine::Engine& engine, CommandMailbox& mailbox);
   void save_logs(const engine::Engine& engine, const std::string& node_id);
   void drop_pod_volumes(const std::string& node_id);
 

@@ -43,10 +43,21 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     if (options_.on_change) options_.on_change(engine.to_json(clock_now()));
   };
 
+  std::unique_ptr<CommandMailbox> mailbox;
+  if (options_.accept_commands && !options_.run_dir.empty()) {
+    mailbox = std::make_unique<CommandMailbox>(options_.run_dir);
+    SKIFF_RETURN_IF_ERROR(mailbox->open());
+    runtime_.wake_on_readable(mailbox->fd());
+  }
+
   carry_out(engine, engine.start(clock_now()));
   notify();
   bool terminate_sent = false;
   while (!engine.completed()) {
+    if (mailbox && take_commands(engine, *mailbox)) {
+      notify();
+      continue;
+    }
     if (terminate_requested_.load() && !terminate_sent) {
       terminate_sent = true;
       engine::Event event;
@@ -81,9 +92,9 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     }
     auto timer = engine.next_timer();
     if (events.empty() && !(timer && *timer <= clock_now())) {
-      if (runtime_.running() == 0 && !timer && !terminate_requested_.load()) {
+      if (runtime_.running() == 0 && !timer && !terminate_requested_.load() && !mailbox) {
         // Nothing runs and nothing is due: only a resume could move it on,
-        // and a one-shot run has no one to resume it.
+        // and this run takes no commands.
         break;
       }
       continue;
@@ -107,7 +118,33 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     }
     runtime_.take_ready();  // too late to matter
   }
-  return engine.to_json(clock_now());
+  Json final_workflow = engine.to_json(clock_now());
+  if (mailbox) {
+    // Written while the run still holds its lock, so that a client never
+    // sees the run neither running nor finished; late commands are answered.
+    std::ofstream(options_.run_dir + "/workflow.json") << final_workflow.dump();
+    take_commands(engine, *mailbox);
+  }
+  return final_workflow;
+}
+
+bool LocalRun::take_commands(engine::Engine& engine, CommandMailbox& mailbox) {
+  bool changed = false;
+  for (auto& received : mailbox.take()) {
+    Status outcome = received.command.status();
+    std::string verb = received.command ? verb_name(received.command->verb) : "command";
+    if (received.command) {
+      auto actions = apply(engine, *received.command, clock_now());
+      outcome = actions.status();
+      if (actions) {
+        carry_out(engine, std::move(*actions));
+        changed = true;
+      }
+    }
+    mailbox.reply(received.id, outcome);
+    if (options_.on_command) options_.on_command(verb, outcome);
+  }
+  return changed;
 }
 
 void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> actions) {

@@ -118,9 +118,13 @@ struct Event {
     kStepReady,     // the step's readiness probe passed (daemons wait for it)
     kStepFinished,  // the step's process ended, or could not be started
     kTimer,         // a time the engine asked for (next_timer) has come
-    kTerminate,     // stop now: kill running steps, run no exit handlers
-    kStop,          // stop now: kill running steps, then run the exit handlers
     kCacheAnswer,   // the answer to a kCacheLookup for node_id
+    // A user's command (see Engine::command), as `argo <verb>` has it:
+    kTerminate,  // shutdown with strategy Terminate: running steps cancelled, no exit handler runs
+    kStop,       // shutdown with strategy Stop: as Terminate, but exit handlers still run
+    kSuspend,    // spec.suspend: nothing new starts until resumed
+    kResume,     // clears spec.suspend and succeeds suspend nodes (only the selected ones with a selector)
+    kSetNode,    // `argo node set`: phase, message and supplied outputs of selected suspend nodes
   };
   Kind kind = Kind::kTimer;
   std::string node_id;
@@ -147,6 +151,16 @@ struct Event {
   bool cache_hit = false;
   Json cache_outputs;
   Time cache_created{};
+  // Commands:
+  std::string node_field_selector;  // kResume, kStop, kSetNode: `--node-field-selector`
+  std::string phase;                // kSetNode: Succeeded, Failed or Error
+  std::string message;              // kSetNode, kStop (with a selector)
+  std::vector<std::pair<std::string, std::string>> output_parameters;  // kSetNode
+
+  bool is_command() const {
+    return kind == Kind::kTerminate || kind == Kind::kStop || kind == Kind::kSuspend || kind == Kind::kResume ||
+           kind == Kind::kSetNode;
+  }
 };
 
 struct Options {
@@ -182,8 +196,13 @@ class Engine {
   std::vector<Action> start(Time now);
   // Applies one event and advances the workflow as far as it can go now.
   std::vector<Action> handle(const Event& event, Time now);
-  // Applies several events, then advances once: cheaper for bursts.
+  // Applies several events, then advances once: cheaper for bursts. A
+  // command that does not apply is ignored here; use command() to learn why.
   std::vector<Action> handle_all(const std::vector<Event>& events, Time now);
+  // Applies a user's command: all of it, or nothing and Argo's message
+  // saying why (no matching suspend node, an output that is not supplied,
+  // a completed workflow...). Then advances like handle().
+  Result<std::vector<Action>> command(const Event& event, Time now);
 
   bool completed() const;
   const WorkflowStatus& status() const;

@@ -121,6 +121,8 @@ struct Engine::Impl {
   bool main_tree_stopped = false;  // unfinished nodes outside exit handlers were failed
   std::string shutdown_node_message;
   std::string shutdown_workflow_message;
+  // spec.suspend: steps that finish are recorded, nothing new is evaluated.
+  bool suspended = false;
   // Template deadlines (activeDeadlineSeconds, timeout) of running pods, and
   // the pods cancelled because theirs passed.
   std::unordered_map<std::string, Time> pod_deadlines;
@@ -261,6 +263,15 @@ struct Engine::Impl {
   // After the entrypoint's walk: workflow hooks, then spec.onExit once the
   // entrypoint is done. True when the workflow may finish.
   bool run_workflow_hooks_and_exit();
+  // --- user commands (control.cc)
+  Status apply_command(const Event& event);
+  // "Stop" or "Terminate", for Argo's messages.
+  const char* shutdown_name() const;
+  // Argo's updateSuspendedNode: phase, message and supplied outputs of the
+  // running suspend nodes the selector matches, all or nothing.
+  Status update_suspend_nodes(const std::string& selector, const std::string& phase, const std::string& message,
+                              const std::vector<std::pair<std::string, std::string>>& outputs);
+  Status resume_all();
 
   void finish_workflow_if_done();
   // Entry point for every way a workflow stops early: a Stop (exit handlers
@@ -288,6 +299,22 @@ Result<bool> should_execute(const std::string& when);
 // parameters (.json). parameters are the effective spec.arguments.parameters.
 void add_creation_globals(expr::Scope& globals, Time created);
 void add_metadata_globals(expr::Scope& globals, const Json& metadata, const Json& spec, const Json& parameters);
+// A node field selector (`--node-field-selector`): Kubernetes field-selector
+// syntax, terms `field=value`, `field==value` or `field!=value` joined by
+// commas (all must hold); `\,`, `\=` and `\\` escape.
+struct FieldTerm {
+  std::string field;
+  bool equals = true;
+  std::string value;
+};
+Result<std::vector<FieldTerm>> parse_field_selector(const std::string& text);
+// The fields Argo lets a selector see: id, name, displayName, templateName,
+// phase, templateRef.name, templateRef.template, inputs.parameters.<n>.value.
+bool selector_matches(const std::vector<FieldTerm>& terms, const Node& node);
+
+// A suspend node's supplied outputs still unset take their defaults (when
+// it is resumed or its duration runs out); without a default, an error.
+Status default_supplied_outputs(Json* outputs);
 
 // Reads a string field, "" when absent or not a string.
 std::string string_field(const Json& object, const char* key);

@@ -120,6 +120,12 @@ std::vector<Action> Engine::start(Time now) {
   impl_->status.started_at = now;
   impl_->status.phase = Phase::kRunning;
   add_creation_globals(impl_->globals, now);
+  // Submitted suspended or already shut down: the same as the commands.
+  const Json own_spec = impl_->workflow.value("spec", Json::object());
+  if (auto suspend = own_spec.find("suspend"); suspend != own_spec.end() && *suspend == true) impl_->suspended = true;
+  const std::string shutdown = string_field(own_spec, "shutdown");
+  if (shutdown == "Stop") impl_->begin_shutdown(Impl::Shutdown::kStop);
+  if (shutdown == "Terminate") impl_->begin_shutdown(Impl::Shutdown::kTerminate);
   if (auto d = impl_->spec.find("activeDeadlineSeconds"); d != impl_->spec.end()) {
     auto seconds = d->is_number() ? std::optional<Duration>(std::chrono::seconds(d->get<long long>()))
                                   : parse_duration(d->is_string() ? d->get<std::string>() : "");
@@ -172,14 +178,12 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
       case Event::Kind::kTimer:
         while (!s.timers.empty() && *s.timers.begin() <= now) s.timers.erase(s.timers.begin());
         break;
-      case Event::Kind::kTerminate:
-        s.begin_shutdown(Impl::Shutdown::kTerminate);
-        break;
-      case Event::Kind::kStop:
-        s.begin_shutdown(Impl::Shutdown::kStop);
-        break;
       case Event::Kind::kCacheAnswer:
         s.answer_memo(event);
+        break;
+      default:
+        // A command that does not apply changes nothing (command() says why).
+        if (event.is_command()) (void)s.apply_command(event);
         break;
     }
   }
@@ -230,7 +234,9 @@ void Engine::Impl::advance_passes() {
     root.holder = &root_holder;
     root.context = &templates.local();
     root.arguments = spec.value("arguments", Json());
-    if (!terminating || find_node_by_name(options.name)) execute_template(root);
+    // Suspended, nothing new is evaluated; a shutdown still goes ahead.
+    const bool held = suspended && !terminating;
+    if (!held && (!terminating || find_node_by_name(options.name))) execute_template(root);
     finish_workflow_if_done();
     if (!progressed || status.finished_at) break;
   }
@@ -352,6 +358,12 @@ void Engine::Impl::stop_main_tree_if_idle() {
   // as Argo ends them. Exit handlers that may still run are left alone.
   for (auto& [id, node] : status.nodes) {
     if (node.fulfilled() || (spare_exit && exit_nodes.count(id))) continue;
+    // A suspend node a user's Stop or Terminate ends says so, as in Argo.
+    const bool user_shutdown = shutdown == Shutdown::kStop || shutdown == Shutdown::kTerminate;
+    if (user_shutdown && node.type == NodeType::kSuspend) {
+      set_phase(node, Phase::kFailed, std::string("Stopped with strategy '") + shutdown_name() + "'");
+      continue;
+    }
     set_phase(node, Phase::kFailed, shutdown_node_message);
   }
   main_tree_stopped = true;

@@ -129,6 +129,17 @@ void Engine::Impl::finish_pod(const Event& event) {
 
 Node* Engine::Impl::execute_suspend(Node& node, const Json& tmpl) {
   if (node.fulfilled()) return &node;
+  if (node.outputs.is_null()) {
+    // The outputs a user supplies (`argo node set`) wait on the node.
+    Json supplied = Json::array();
+    const Json declared = tmpl.contains("outputs") ? tmpl["outputs"].value("parameters", Json::array()) : Json::array();
+    for (const auto& param : declared) {
+      if (param.contains("valueFrom") && param["valueFrom"].is_object() && param["valueFrom"].contains("supplied")) {
+        supplied.push_back(param);
+      }
+    }
+    if (!supplied.empty()) node.outputs = Json{{"parameters", supplied}};
+  }
   std::string duration_text;
   const Json& suspend = tmpl["suspend"];
   if (suspend.is_object() && suspend.contains("duration")) {
@@ -143,6 +154,12 @@ Node* Engine::Impl::execute_suspend(Node& node, const Json& tmpl) {
   }
   Time due = node.started_at + *duration;
   if (now >= due) {
+    Status defaulted = default_supplied_outputs(&node.outputs);
+    if (!defaulted) {
+      set_phase(node, Phase::kError, defaulted.message());
+      return &node;
+    }
+    publish_global_outputs(node.outputs);
     set_phase(node, Phase::kSucceeded);
   } else {
     timers.insert(due);

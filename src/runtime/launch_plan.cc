@@ -181,6 +181,13 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
     plan.request.argv.push_back("--");
     plan.request.argv.insert(plan.request.argv.end(), words.begin(), words.end());
     plan.request.want_info_pipe = true;
+  } else if (host.die_with_parent && !host.self_exe.empty()) {
+    // Without a pid namespace, skiff's step guard holds the step's process
+    // tree together and ends it with the step, or with skiff.
+    plan.request.executable = host.self_exe;
+    plan.request.argv = {"skiff", "step-guard", std::to_string(::getpid()), resolved};
+    plan.request.argv.insert(plan.request.argv.end(), words.begin(), words.end());
+    plan.request.cwd = layout.cwd();
   } else {
     plan.request.executable = resolved;
     plan.request.argv = words;

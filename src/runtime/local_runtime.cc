@@ -170,6 +170,11 @@ class LocalRuntime final : public Runtime {
     [[maybe_unused]] ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
   }
 
+  void wake_on_readable(int fd) override {
+    external_watches_.push_back(std::make_unique<Watch>(Watch{Watch::kWake, nullptr}));
+    watch_fd(fd, external_watches_.back().get());
+  }
+
   size_t running() const override { return steps_.size(); }
 
   Result<std::string> logs(const std::string& id) const override {
@@ -208,8 +213,10 @@ class LocalRuntime final : public Runtime {
   void dispatch(Watch& watch) {
     switch (watch.kind) {
       case Watch::kWake: {
-        uint64_t count;
-        while (::read(wake_fd_.get(), &count, sizeof count) > 0) {
+        if (&watch == &wake_watch_) {
+          uint64_t count;
+          while (::read(wake_fd_.get(), &count, sizeof count) > 0) {
+          }
         }
         woken_ = true;
         return;
@@ -287,6 +294,7 @@ class LocalRuntime final : public Runtime {
   uint64_t next_token_ = 1;
   Watch wake_watch_{Watch::kWake, nullptr};
   Watch timer_watch_{Watch::kTimer, nullptr};
+  std::vector<std::unique_ptr<Watch>> external_watches_;
   bool woken_ = false;
   std::map<std::string, std::unique_ptr<StepState>> steps_;
 };

@@ -139,7 +139,10 @@ class PodRuntime final : public Runtime {
       for (auto& c : done) route(std::move(c), &out);
       collect(&out);
       if (!out.empty() || !ready_.empty() || woken_.exchange(false)) return out;
-      if (done.empty() && until && clock_now() >= *until) return out;
+      // Nothing ended: `until` passed, a probe is due, or something the
+      // caller watches (wake_on_readable) woke the inner wait; let the caller
+      // look.
+      if (done.empty()) return out;
       // Otherwise only containers of pods moved, or a probe is due: go on.
     }
   }
@@ -148,6 +151,8 @@ class PodRuntime final : public Runtime {
     woken_.store(true);
     inner_->wake();
   }
+
+  void wake_on_readable(int fd) override { inner_->wake_on_readable(fd); }
 
   size_t running() const override { return plain_.size() + pods_.size(); }
 

@@ -129,6 +129,11 @@ class Runtime {
   // Makes a blocked wait() return. Async-signal-safe.
   virtual void wake() = 0;
 
+  // Makes wait() also return when `fd` becomes readable (e.g. an inotify
+  // descriptor on a directory of control commands). The caller owns the fd
+  // and reads it empty after every wait(); the runtime only watches it.
+  virtual void wake_on_readable(int fd) = 0;
+
   // Number of steps launched and not yet reported complete.
   virtual size_t running() const = 0;
 

@@ -140,7 +140,28 @@ void StepState::on_init_exit() {
   init_done_ = true;
 }
 
+// Every process below `pid`, children before their parents' siblings.
+static void collect_descendants(pid_t pid, std::vector<pid_t>* out) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
+  std::string text;
+  if (!read_file(dir, &text)) return;
+  for (const std::string& word : split(std::string(trim(text)), ' ')) {
+    if (word.empty()) continue;
+    pid_t child = static_cast<pid_t>(std::strtol(word.c_str(), nullptr, 10));
+    if (child <= 0) continue;
+    out->push_back(child);
+    collect_descendants(child, out);
+  }
+}
+
 void StepState::signal_all(int sig) {
+  if (!sandboxed_ && sig == SIGKILL && !leader_done_) {
+    // Daemons that left the step's process group are still below its
+    // leader (the step guard adopts them): end them too.
+    std::vector<pid_t> below;
+    collect_descendants(leader_, &below);
+    for (pid_t pid : below) ::kill(pid, SIGKILL);
+  }
   if (sandboxed_) {
     // The namespace's init ignores SIGTERM, its children (the step) do not;
     // SIGKILL ends the init and with it the whole namespace.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "base/strings.h"
@@ -158,22 +159,42 @@ class FakeWorld {
     for (const auto& entry : script_.value("timeline", Json::array())) {
       if (int_field(entry, "at", -1) != second) continue;
       std::string kind = scalar_text(entry.value("event", Json()));
-      Event event;
-      if (kind == "terminate") {
-        event.kind = Event::Kind::kTerminate;
-      } else if (kind == "stop") {
-        event.kind = Event::Kind::kStop;
-      } else if (kind == "timer") {
-        event.kind = Event::Kind::kTimer;
-      } else if (kind == "ready") {
-        // A readiness probe passed: names the pod by its node name.
-        event.kind = Event::Kind::kStepReady;
-        event.node_id = node_id_named(scalar_text(entry.value("node", Json(""))));
-      } else {
+      static const std::map<std::string, Event::Kind> kinds = {
+          {"terminate", Event::Kind::kTerminate}, {"stop", Event::Kind::kStop},
+          {"suspend", Event::Kind::kSuspend},     {"resume", Event::Kind::kResume},
+          {"setNode", Event::Kind::kSetNode},     {"timer", Event::Kind::kTimer},
+          {"ready", Event::Kind::kStepReady},
+      };
+      auto found = kinds.find(kind);
+      if (found == kinds.end()) {
         run_.problems.push_back("timeline: unknown event '" + kind + "'");
         continue;
       }
-      send(event);
+      Event event;
+      event.kind = found->second;
+      if (!event.is_command()) {
+        // A readiness probe passed: names the pod by its node name.
+        if (event.kind == Event::Kind::kStepReady) event.node_id = node_id_named(scalar_text(entry.value("node", Json(""))));
+        send(event);
+        continue;
+      }
+      // A command: its fields as `argo` takes them, and the error it must
+      // be refused with (none expected when `error` is absent).
+      event.node_field_selector = scalar_text(entry.value("selector", Json("")));
+      event.phase = scalar_text(entry.value("phase", Json("")));
+      event.message = scalar_text(entry.value("message", Json("")));
+      const Json outputs = entry.value("outputs", Json::object());
+      for (const auto& [name, value] : outputs.items()) {
+        event.output_parameters.emplace_back(name, scalar_text(value));
+      }
+      std::string expected_error = scalar_text(entry.value("error", Json("")));
+      auto result = engine_.command(event, at_second(now_));
+      std::string error = result ? "" : result.status().message();
+      if (error != expected_error) {
+        run_.problems.push_back("timeline at " + std::to_string(second) + ": " + kind + " answered '" + error +
+                                "', expected '" + expected_error + "'");
+      }
+      if (result) take(std::move(*result));
     }
   }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "agent/argosay.h"
+#include "agent/step_guard.h"
 #include "base/strings.h"
 #include "runtime/runtime.h"
 #include "runtime_test_util.h"
@@ -19,17 +20,20 @@ using testing_util::shell_step;
 using testing_util::TempDir;
 using testing_util::wait_for;
 
-// When a step runs `<this binary> argosay ...`, act as argosay instead of
-// running the tests.
-[[maybe_unused]] const bool kRunsAsArgosay = [] {
+// When a step runs `<this binary> argosay ...` or `<this binary> step-guard
+// ...`, act as skiff would instead of running the tests.
+[[maybe_unused]] const bool kRunsAsSkiff = [] {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::vector<std::string> args;
   std::string arg;
   while (std::getline(in, arg, '\0')) args.push_back(arg);
-  if (args.size() < 2 || args[1] != "argosay") return false;
+  if (args.size() < 2 || (args[1] != "argosay" && args[1] != "step-guard")) return false;
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
-  std::exit(agent::argosay_main(static_cast<int>(argv.size()), argv.data()));
+  argv.push_back(nullptr);
+  const int argc = static_cast<int>(argv.size()) - 1;
+  if (args[1] == "step-guard") std::exit(agent::step_guard_main(argc - 1, argv.data() + 1));
+  std::exit(agent::argosay_main(argc, argv.data()));
 }();
 
 // Every behaviour that does not depend on isolation runs both sandboxed and
