@@ -179,6 +179,17 @@ int run_command(const RunFlags& flags) {
   }
   options.run_dir = skiff_home() + "/runs/" + options.engine.name;
   options.cache_dir = skiff_home() + "/cache";
+  // The default artifact repository: the configuration file's, else the
+  // local directory under SKIFF_HOME.
+  const char* config_env = std::getenv("SKIFF_CONFIG");
+  const std::string config_path = config_env && *config_env ? config_env : skiff_home() + "/config.yaml";
+  auto repository = artifacts::repository_from_config_file(config_path);
+  if (!repository) {
+    std::fprintf(stderr, "skiff: %s\n", repository.status().message().c_str());
+    return 2;
+  }
+  options.artifacts.repository = *repository;
+  options.artifacts.local_root = skiff_home() + "/artifacts";
 
   runtime::LocalOptions local;
   local.root = options.run_dir + "/steps";

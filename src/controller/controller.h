@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,12 +17,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "artifacts/artifacts.h"
 #include "base/status.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 #include "spec/spec.h"
 
 namespace skiff::controller {
+
+namespace internal {
+class ArtifactStaging;
+}
 
 using Json = nlohmann::json;
 
@@ -32,6 +38,9 @@ struct RunOptions {
   // Where memoization caches live: one JSON file per cache, named after it.
   // Empty: every lookup misses and nothing is stored.
   std::string cache_dir;
+  // The artifact repositories: the default one, the local directory, where
+  // archives are built. Secrets come from the loaded library.
+  artifacts::Context artifacts;
   // Called after every change with the Workflow object as it stands.
   std::function<void(const Json& workflow)> on_change;
 };
@@ -72,6 +81,7 @@ Result<runtime::StepSpec> pod_step_spec(const engine::LaunchAction& launch, cons
 class LocalRun {
  public:
   LocalRun(runtime::Runtime& runtime, RunOptions options);
+  ~LocalRun();
 
   // Runs the workflow to completion and returns the final Workflow object.
   // Errors only for input the engine rejects before anything runs.
@@ -83,13 +93,18 @@ class LocalRun {
 
  private:
   void carry_out(engine::Engine& engine, std::vector<engine::Action> actions);
-  void save_logs(const engine::Engine& engine, const std::string& node_id);
+  // Returns the saved log file's path ("" when none).
+  std::string save_logs(const engine::Engine& engine, const std::string& node_id);
 
   runtime::Runtime& runtime_;
   RunOptions options_;
   const std::vector<spec::Object>* library_ = nullptr;
   std::set<std::string> stopping_;  // steps cancelled and not yet ended
   std::atomic<bool> terminate_requested_{false};
+  std::unique_ptr<artifacts::Store> store_;
+  std::unique_ptr<internal::ArtifactStaging> staging_;
+  // Resolved templates of launched steps, for their output artifacts.
+  std::map<std::string, Json> launched_;
 };
 
 }  // namespace skiff::controller

@@ -1,9 +1,11 @@
 // Runs one workflow to completion on this machine: engine + local runtime.
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "base/naming.h"
+#include "controller/artifact_staging.h"
 #include "controller/controller.h"
 
 namespace skiff::controller {
@@ -26,17 +28,37 @@ void make_dirs(const std::string& path) {
 LocalRun::LocalRun(runtime::Runtime& runtime, RunOptions options)
     : runtime_(runtime), options_(std::move(options)) {}
 
+LocalRun::~LocalRun() = default;
+
 void LocalRun::request_terminate() {
   terminate_requested_.store(true);
   runtime_.wake();
 }
 
 Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec::Object>& library) {
-  auto created = engine::Engine::create(workflow, library, options_.engine);
+  artifacts::Context context = options_.artifacts;
+  SKIFF_RETURN_IF_ERROR(internal::apply_repository_ref(workflow, library, &context.repository));
+  engine::Options engine_options = options_.engine;
+  if (context.repository.is_object()) {
+    for (const char* kind : {"s3", "oss"}) {
+      if (context.repository.contains(kind) && context.repository[kind].is_object()) {
+        engine_options.artifact_key_format = context.repository[kind].value("keyFormat", "");
+      }
+    }
+    const Json logs = context.repository.value("archiveLogs", Json());
+    engine_options.archive_logs = (logs.is_boolean() && logs.get<bool>()) || (logs.is_string() && logs == "true");
+  }
+  auto created = engine::Engine::create(workflow, library, engine_options);
   if (!created) return created.status();
   library_ = &library;
   engine::Engine& engine = **created;
   if (!options_.run_dir.empty()) make_dirs(options_.run_dir + "/logs");
+  if (!context.secrets) context.secrets = internal::secrets_from(library);
+  const std::string artifact_dir = (options_.run_dir.empty() ? std::string("/tmp") : options_.run_dir) + "/artifacts";
+  make_dirs(artifact_dir);
+  if (context.scratch_dir.empty()) context.scratch_dir = artifact_dir;
+  store_ = std::make_unique<artifacts::Store>(std::move(context));
+  staging_ = std::make_unique<internal::ArtifactStaging>(*store_, artifact_dir);
 
   auto notify = [&] {
     if (options_.on_change) options_.on_change(engine.to_json(clock_now()));
@@ -70,12 +92,18 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
       event.killed = completion.killed;
       event.result = std::move(completion.result);
       event.files = std::move(completion.files);
-      event.error = std::move(completion.error);
+      event.error = completion.error;
       event.host_node_name = "localhost";
       for (const auto& c : completion.containers) event.containers.push_back({c.name, c.exit_code});
       stopping_.erase(completion.id);
+      std::string log_file = save_logs(engine, completion.id);
+      if (auto launched = launched_.find(completion.id); launched != launched_.end()) {
+        std::string artifact_error;
+        event.artifacts = staging_->collect(launched->second, completion, log_file, &artifact_error);
+        if (event.error.empty() && !artifact_error.empty()) event.error = artifact_error;
+        launched_.erase(launched);
+      }
       events.push_back(std::move(event));
-      save_logs(engine, completion.id);
     }
     auto timer = engine.next_timer();
     if (events.empty() && !(timer && *timer <= clock_now())) {
@@ -104,7 +132,11 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     }
     runtime_.take_ready();  // too late to matter
   }
-  return engine.to_json(clock_now());
+  Json final_workflow = engine.to_json(clock_now());
+  for (const std::string& problem : staging_->collect_garbage(final_workflow)) {
+    std::fprintf(stderr, "skiff: artifact GC: %s\n", problem.c_str());
+  }
+  return final_workflow;
 }
 
 void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> actions) {
@@ -125,7 +157,9 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
       continue;
     }
     auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_});
-    Status launched = spec ? runtime_.launch(*spec) : spec.status();
+    Status launched = spec ? staging_->stage(action.launch.tmpl, *spec) : spec.status();
+    if (launched) launched = runtime_.launch(*spec);
+    if (launched) launched_[action.node_id] = action.launch.tmpl;
     engine::Event event;
     event.node_id = action.node_id;
     event.host_node_name = "localhost";
@@ -143,16 +177,18 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
   }
 }
 
-void LocalRun::save_logs(const engine::Engine& engine, const std::string& node_id) {
-  if (options_.run_dir.empty()) return;
+std::string LocalRun::save_logs(const engine::Engine& engine, const std::string& node_id) {
+  if (options_.run_dir.empty()) return "";
   auto logs = runtime_.logs(node_id);
-  if (!logs) return;
+  if (!logs) return "";
   const auto& nodes = engine.status().nodes;
   auto it = nodes.find(node_id);
   std::string pod = it == nodes.end() ? node_id
                                       : argo_pod_name(engine.name(), it->second.name, it->second.template_name);
-  std::ofstream out(options_.run_dir + "/logs/" + pod + ".log", std::ios::binary);
+  std::string path = options_.run_dir + "/logs/" + pod + ".log";
+  std::ofstream out(path, std::ios::binary);
   out << *logs;
+  return path;
 }
 
 }  // namespace skiff::controller
