@@ -39,28 +39,24 @@ std::string base64_decode(const std::string& in) {
   return out;
 }
 
-std::string parent_of(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
-}
-
 std::string normalized(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return path;
 }
 
-bool is_dir(const std::string& path) {
-  struct stat st{};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+// Top-level directories a step shares with the host; any other top-level
+// directory holding an output (/mnt, /out, /data...) is private to the step,
+// as in a container, and host-backed so the output outlives the sandbox.
+bool shared_top_level(const std::string& dir) {
+  static const std::set<std::string> kShared = {"/",    "/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc",
+                                                "/var", "/proc", "/dev", "/sys", "/tmp", "/run",  "/boot",
+                                                "/root", "/home", "/nix", "/opt", "/work", "/srv"};
+  return kShared.count(dir) > 0;
 }
 
-// Top-level host directories a container would not share with the host and
-// whose content steps do not need (where Argo examples put outputs).
-bool private_output_parent(const std::string& dir) {
-  static const std::set<std::string> kShared = {"/",     "/usr",  "/bin", "/sbin", "/lib", "/lib64", "/etc",
-                                                "/var",  "/proc", "/dev", "/sys",  "/tmp", "/run",   "/boot",
-                                                "/root", "/home", "/nix", "/opt",  "/work"};
-  return parent_of(dir) == "/" && !kShared.count(dir);
+std::string top_level(const std::string& path) {
+  size_t slash = path.find('/', 1);
+  return slash == std::string::npos ? path : path.substr(0, slash);
 }
 
 }  // namespace
@@ -141,14 +137,13 @@ Status ArtifactStaging::stage(const Json& tmpl, runtime::StepSpec& spec) {
     std::string path = str(art, "path");
     if (path.empty()) continue;
     spec.output_paths.push_back(path);
-    std::string parent = parent_of(normalized(path));
-    if (is_dir(parent) && private_output_parent(parent) && private_parents.insert(parent).second) {
-      std::string host = step_dir(spec.id) + "/outputs" + parent;
-      ::mkdir((step_dir(spec.id)).c_str(), 0755);
-      ::mkdir((step_dir(spec.id) + "/outputs").c_str(), 0755);
-      ::mkdir(host.c_str(), 0755);
-      spec.mounts.push_back({host, parent, false});
-    }
+    std::string top = top_level(normalized(path));
+    if (top == normalized(path) || shared_top_level(top) || !private_parents.insert(top).second) continue;
+    std::string host = step_dir(spec.id) + "/outputs" + top;
+    ::mkdir((step_dir(spec.id)).c_str(), 0755);
+    ::mkdir((step_dir(spec.id) + "/outputs").c_str(), 0755);
+    ::mkdir(host.c_str(), 0755);
+    spec.mounts.push_back({host, top, false});
   }
   return Status::ok();
 }

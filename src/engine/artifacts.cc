@@ -138,6 +138,8 @@ Status bind_input_artifacts(const Json& arguments, Json& tmpl, expr::Scope& scop
     }
     std::string path = string_field(artifact, "path");
     if (!path.empty()) scope["inputs.artifacts." + name + ".path"] = path;
+    // A template may pass its own input on: from: "{{inputs.artifacts.X}}".
+    if (has_location(artifact)) scope["inputs.artifacts." + name] = artifact.dump();
     bound.push_back(std::move(artifact));
   }
   declared = bound;
