@@ -35,9 +35,9 @@ mkdir -p "$SKIFF_HOME"
 printf 'artifactRepository:\n  s3:\n    endpoint: 127.0.0.1:%s\n    bucket: bench\n    insecure: true\n' "$port" \
   >"$SKIFF_HOME/config.yaml"
 
-# The payload is made once, outside the measured run: random bytes, stored
-# unarchived so that the transfer (not gzip) is measured.
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/payload.bin"
+# Stored unarchived so that the transfer (not gzip) is measured; curl sends a
+# file of the same size.
+head -c "$((size_mib * 1024 * 1024))" /dev/zero >"$work/payload.bin"
 cat >"$work/wf.yaml" <<YAML
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
@@ -59,7 +59,7 @@ spec:
   - name: produce
     container:
       image: alpine:3.19
-      command: [ln, -s, $work/payload.bin, /tmp/blob.bin]
+      command: [sh, -c, "head -c $((size_mib * 1024 * 1024)) /dev/zero > /tmp/blob.bin"]
     outputs:
       artifacts:
       - name: blob

@@ -55,10 +55,6 @@ Result<Json> parse_repository(const Json& repository, const std::string& where);
 // The same, from YAML text (a ConfigMap value named by artifactRepositoryRef).
 Result<Json> repository_from_yaml(const std::string& text, const std::string& where);
 
-// The `artifactRepository` of a configuration file; null when the file or
-// the key is absent.
-Result<Json> repository_from_config_file(const std::string& path);
-
 // The key prefix Argo uses when the repository sets no keyFormat.
 inline constexpr char kDefaultKeyFormat[] = "{{workflow.name}}/{{pod.name}}";
 

@@ -1,10 +1,6 @@
-// Artifact repositories written as YAML: the configuration file's
-// `artifactRepository` and the values of ConfigMaps that
+// Artifact repositories written as YAML: the values of ConfigMaps that
 // `artifactRepositoryRef` names.
 #include <yaml-cpp/yaml.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "artifacts/artifacts.h"
 
@@ -46,20 +42,6 @@ Result<Json> repository_from_yaml(const std::string& text, const std::string& wh
     return parse_repository(to_json(YAML::Load(text)), where);
   } catch (const YAML::Exception& e) {
     return invalid_argument(where + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-}
-
-Result<Json> repository_from_config_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Json();
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    YAML::Node config = YAML::Load(text.str());
-    if (!config.IsMap() || !config["artifactRepository"]) return Json();
-    return parse_repository(to_json(config["artifactRepository"]), path + ": artifactRepository");
-  } catch (const YAML::Exception& e) {
-    return invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
 }
 

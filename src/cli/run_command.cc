@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "cli/local_commands.h"
+#include "config/config.h"
 #include "cli/render.h"
 #include "controller/controller.h"
 #include "spec/spec.h"
@@ -181,14 +182,22 @@ int run_command(const RunFlags& flags) {
   options.cache_dir = skiff_home() + "/cache";
   // The default artifact repository: the configuration file's, else the
   // local directory under SKIFF_HOME.
-  const char* config_env = std::getenv("SKIFF_CONFIG");
-  const std::string config_path = config_env && *config_env ? config_env : skiff_home() + "/config.yaml";
-  auto repository = artifacts::repository_from_config_file(config_path);
+  auto config = config::load_for_cli("");
+  if (!config) {
+    std::fprintf(stderr, "skiff: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  auto repository = artifacts::parse_repository(config->artifact_repository, config->path + ": artifactRepository");
   if (!repository) {
     std::fprintf(stderr, "skiff: %s\n", repository.status().message().c_str());
     return 2;
   }
   options.artifacts.repository = *repository;
+  if (config->archive_logs && options.artifacts.repository.is_object()) {
+    options.artifacts.repository["archiveLogs"] = true;
+  } else if (config->archive_logs) {
+    options.artifacts.repository = {{"archiveLogs", true}};
+  }
   options.artifacts.local_root = skiff_home() + "/artifacts";
 
   runtime::LocalOptions local;

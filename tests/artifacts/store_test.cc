@@ -153,17 +153,5 @@ TEST(Repository, FromYamlAsAConfigMapValueHoldsIt) {
   EXPECT_EQ(bad.status().message(), "ConfigMap x key y.s3.bucket: required");
 }
 
-TEST(Repository, FromConfigFile) {
-  skiff::testing::TempDir dir;
-  skiff::testing::write_text(dir / "config.yaml",
-                             "parallelism: 3\nartifactRepository:\n  s3:\n    bucket: b\n    endpoint: e:1\n");
-  auto repo = repository_from_config_file(dir / "config.yaml");
-  ASSERT_TRUE(repo.is_ok()) << repo.status().message();
-  EXPECT_EQ((*repo)["s3"]["endpoint"], "e:1");
-  auto absent = repository_from_config_file(dir / "none.yaml");
-  ASSERT_TRUE(absent.is_ok());
-  EXPECT_TRUE(absent->is_null());
-}
-
 }  // namespace
 }  // namespace skiff::artifacts
