@@ -52,6 +52,9 @@ struct Context {
 // checks the fields it understands. `where` names the source in errors.
 Result<Json> parse_repository(const Json& repository, const std::string& where);
 
+// The same, from YAML text (a ConfigMap value named by artifactRepositoryRef).
+Result<Json> repository_from_yaml(const std::string& text, const std::string& where);
+
 // The key prefix Argo uses when the repository sets no keyFormat.
 inline constexpr char kDefaultKeyFormat[] = "{{workflow.name}}/{{pod.name}}";
 

@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "cli/local_commands.h"
+#include "config/config.h"
 #include "cli/render.h"
 #include "controller/controller.h"
 #include "spec/spec.h"
@@ -234,6 +235,25 @@ int run_command(const RunFlags& flags) {
   options.run_dir = skiff_home() + "/runs/" + options.engine.name;
   options.cache_dir = skiff_home() + "/cache";
   options.artifact_root = skiff_home() + "/artifacts";
+  // The default artifact repository: the configuration file's, else the
+  // local directory under SKIFF_HOME.
+  auto config = config::load_for_cli("");
+  if (!config) {
+    std::fprintf(stderr, "skiff: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  auto repository = artifacts::parse_repository(config->artifact_repository, config->path + ": artifactRepository");
+  if (!repository) {
+    std::fprintf(stderr, "skiff: %s\n", repository.status().message().c_str());
+    return 2;
+  }
+  options.artifacts.repository = *repository;
+  if (config->archive_logs && options.artifacts.repository.is_object()) {
+    options.artifacts.repository["archiveLogs"] = true;
+  } else if (config->archive_logs) {
+    options.artifacts.repository = {{"archiveLogs", true}};
+  }
+  options.artifacts.local_root = skiff_home() + "/artifacts";
 
   runtime::LocalOptions local;
   local.root = options.run_dir + "/steps";

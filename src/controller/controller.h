@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "artifacts/artifacts.h"
 #include "base/status.h"
 #include "controller/control.h"
 #include "engine/engine.h"
@@ -23,6 +25,10 @@
 #include "spec/spec.h"
 
 namespace skiff::controller {
+
+namespace internal {
+class ArtifactStaging;
+}
 
 using Json = nlohmann::json;
 
@@ -36,6 +42,9 @@ struct RunOptions {
   // The local artifact repository's directory (keys are paths below it),
   // which data templates list their source from.
   std::string artifact_root;
+  // The artifact repositories: the default one, the local directory, where
+  // archives are built. Secrets come from the loaded library.
+  artifacts::Context artifacts;
   // Called after every change with the Workflow object as it stands.
   std::function<void(const Json& workflow)> on_change;
   // Take commands (suspend, resume, stop, terminate, node set) from other
@@ -88,6 +97,7 @@ std::string pod_volumes_dir(const std::string& run_dir, const std::string& node_
 class LocalRun {
  public:
   LocalRun(runtime::Runtime& runtime, RunOptions options);
+  ~LocalRun();
 
   // Runs the workflow to completion and returns the final Workflow object.
   // Errors only for input the engine rejects before anything runs.
@@ -101,7 +111,8 @@ class LocalRun {
   void carry_out(engine::Engine& engine, std::vector<engine::Action> actions);
   // Applies the commands that arrived; true when any changed the workflow.
   bool take_commands(engine::Engine& engine, CommandMailbox& mailbox);
-  void save_logs(const engine::Engine& engine, const std::string& node_id);
+  // Returns the saved log file's path ("" when none).
+  std::string save_logs(const engine::Engine& engine, const std::string& node_id);
   void drop_pod_volumes(const std::string& node_id);
 
   runtime::Runtime& runtime_;
@@ -109,6 +120,10 @@ class LocalRun {
   const std::vector<spec::Object>* library_ = nullptr;
   std::set<std::string> stopping_;  // steps cancelled and not yet ended
   std::atomic<bool> terminate_requested_{false};
+  std::unique_ptr<artifacts::Store> store_;
+  std::unique_ptr<internal::ArtifactStaging> staging_;
+  // Resolved templates of launched steps, for their output artifacts.
+  std::map<std::string, Json> launched_;
 };
 
 }  // namespace skiff::controller

@@ -2,9 +2,11 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
 
 #include "base/naming.h"
+#include "controller/artifact_staging.h"
 #include "controller/controller.h"
 
 namespace skiff::controller {
@@ -27,17 +29,37 @@ void make_dirs(const std::string& path) {
 LocalRun::LocalRun(runtime::Runtime& runtime, RunOptions options)
     : runtime_(runtime), options_(std::move(options)) {}
 
+LocalRun::~LocalRun() = default;
+
 void LocalRun::request_terminate() {
   terminate_requested_.store(true);
   runtime_.wake();
 }
 
 Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec::Object>& library) {
-  auto created = engine::Engine::create(workflow, library, options_.engine);
+  artifacts::Context context = options_.artifacts;
+  SKIFF_RETURN_IF_ERROR(internal::apply_repository_ref(workflow, library, &context.repository));
+  engine::Options engine_options = options_.engine;
+  if (context.repository.is_object()) {
+    for (const char* kind : {"s3", "oss"}) {
+      if (context.repository.contains(kind) && context.repository[kind].is_object()) {
+        engine_options.artifact_key_format = context.repository[kind].value("keyFormat", "");
+      }
+    }
+    const Json logs = context.repository.value("archiveLogs", Json());
+    engine_options.archive_logs = (logs.is_boolean() && logs.get<bool>()) || (logs.is_string() && logs == "true");
+  }
+  auto created = engine::Engine::create(workflow, library, engine_options);
   if (!created) return created.status();
   library_ = &library;
   engine::Engine& engine = **created;
   if (!options_.run_dir.empty()) make_dirs(options_.run_dir + "/logs");
+  if (!context.secrets) context.secrets = internal::secrets_from(library);
+  const std::string artifact_dir = (options_.run_dir.empty() ? std::string("/tmp") : options_.run_dir) + "/artifacts";
+  make_dirs(artifact_dir);
+  if (context.scratch_dir.empty()) context.scratch_dir = artifact_dir;
+  store_ = std::make_unique<artifacts::Store>(std::move(context));
+  staging_ = std::make_unique<internal::ArtifactStaging>(*store_, artifact_dir);
 
   auto notify = [&] {
     if (options_.on_change) options_.on_change(engine.to_json(clock_now()));
@@ -82,12 +104,18 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
       event.killed = completion.killed;
       event.result = std::move(completion.result);
       event.files = std::move(completion.files);
-      event.error = std::move(completion.error);
+      event.error = completion.error;
       event.host_node_name = "localhost";
       for (const auto& c : completion.containers) event.containers.push_back({c.name, c.exit_code});
       stopping_.erase(completion.id);
+      std::string log_file = save_logs(engine, completion.id);
+      if (auto launched = launched_.find(completion.id); launched != launched_.end()) {
+        std::string artifact_error;
+        event.artifacts = staging_->collect(launched->second, completion, log_file, &artifact_error);
+        if (event.error.empty() && !artifact_error.empty()) event.error = artifact_error;
+        launched_.erase(launched);
+      }
       events.push_back(std::move(event));
-      save_logs(engine, completion.id);
       drop_pod_volumes(completion.id);
     }
     auto timer = engine.next_timer();
@@ -119,6 +147,9 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     runtime_.take_ready();  // too late to matter
   }
   Json final_workflow = engine.to_json(clock_now());
+  for (const std::string& problem : staging_->collect_garbage(final_workflow)) {
+    std::fprintf(stderr, "skiff: artifact GC: %s\n", problem.c_str());
+  }
   if (mailbox) {
     // Written while the run still holds its lock, so that a client never
     // sees the run neither running nor finished; late commands are answered.
@@ -165,7 +196,9 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
       continue;
     }
     auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_, options_.artifact_root});
-    Status launched = spec ? runtime_.launch(*spec) : spec.status();
+    Status launched = spec ? staging_->stage(action.launch.tmpl, *spec) : spec.status();
+    if (launched) launched = runtime_.launch(*spec);
+    if (launched) launched_[action.node_id] = action.launch.tmpl;
     engine::Event event;
     event.node_id = action.node_id;
     event.host_node_name = "localhost";
@@ -189,16 +222,18 @@ void LocalRun::drop_pod_volumes(const std::string& node_id) {
   std::filesystem::remove_all(pod_volumes_dir(options_.run_dir, node_id), ignored);
 }
 
-void LocalRun::save_logs(const engine::Engine& engine, const std::string& node_id) {
-  if (options_.run_dir.empty()) return;
+std::string LocalRun::save_logs(const engine::Engine& engine, const std::string& node_id) {
+  if (options_.run_dir.empty()) return "";
   auto logs = runtime_.logs(node_id);
-  if (!logs) return;
+  if (!logs) return "";
   const auto& nodes = engine.status().nodes;
   auto it = nodes.find(node_id);
   std::string pod = it == nodes.end() ? node_id
                                       : argo_pod_name(engine.name(), it->second.name, it->second.template_name);
-  std::ofstream out(options_.run_dir + "/logs/" + pod + ".log", std::ios::binary);
+  std::string path = options_.run_dir + "/logs/" + pod + ".log";
+  std::ofstream out(path, std::ios::binary);
   out << *logs;
+  return path;
 }
 
 }  // namespace skiff::controller

@@ -207,6 +207,7 @@ class DagRun {
     expr::Scope scope;
     for (const auto& other : order_) add_task_to_scope(scope, other);
     Status st = expr::substitute_json(spec, e_.merged_scope(scope), expr::Unresolved::kKeep);
+    if (st) st = resolve_artifact_expressions(spec, e_.merged_scope(scope));
     auto loop = st ? expand_loop(spec) : Result<std::optional<std::vector<LoopItem>>>(st);
     if (!loop) {
       if (!existing) {

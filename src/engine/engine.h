@@ -57,7 +57,7 @@ struct Node {
   std::vector<std::string> children;
   std::vector<std::string> outbound_nodes;
   Json inputs;   // {"parameters": [...]} or null
-  Json outputs;  // {"parameters": [...], "result": "...", "exitCode": "0"} or null
+  Json outputs;  // {"parameters": [...], "artifacts": [...], "result": "...", "exitCode": "0"} or null
   std::string host_node_name;
   // A daemon step whose pod is running and ready: the steps after it may
   // proceed, and it is stopped when its enclosing steps/DAG completes.
@@ -137,6 +137,9 @@ struct Event {
   std::string result;
   std::map<std::string, std::string> files;  // output file path -> content
   std::string error;                         // the step could not run at all
+  // Output artifacts the controller stored: Argo's records (name, path,
+  // location). A missing non-optional output is reported in `error`.
+  Json artifacts;
   std::string host_node_name;
   // A pod with more than one container (containerSet, init containers,
   // sidecars): how each container that ran ended; a container that never
@@ -170,6 +173,12 @@ struct Options {
   std::string service_account;  // overrides spec.serviceAccountName when set
   std::string entrypoint;       // overrides spec.entrypoint when set
   std::vector<std::pair<std::string, std::string>> parameters;  // overrides spec.arguments
+  // The default artifact repository's keyFormat; empty: Argo's default,
+  // "{{workflow.name}}/{{pod.name}}".
+  std::string artifact_key_format;
+  // The repository's archiveLogs: every pod's log is stored as its
+  // "main-logs" output artifact (a template's archiveLocation may ask too).
+  bool archive_logs = false;
 };
 
 struct WorkflowStatus {

@@ -246,6 +246,10 @@ struct Engine::Impl {
   expr::Scope merged_scope(const expr::Scope& local) const;
   Result<Json> outputs_from_scope(const Json& tmpl, const expr::Scope& scope) const;
   void publish_global_outputs(const Json& outputs);
+  void publish_global_artifacts(const Json& artifacts);
+  // Gives a pod's outputs their keys in the default repository (under its
+  // keyFormat) and adds the log artifact when logs are archived.
+  void locate_pod_outputs(Json& tmpl, const std::string& pod_name) const;
 
   // --- lifecycle hooks and exit handlers (hooks.cc)
   struct HookProgress {
@@ -289,6 +293,17 @@ Json with_template_defaults(const Json& tmpl, const Json& defaults);
 // holds the node's inputs record.
 Result<Json> bind_inputs(const Json& tmpl, const Json& arguments, const expr::Scope& globals,
                          const expr::Scope& extra, Json* inputs);
+
+// Artifacts (artifacts.cc). A reference to another node's artifact is that
+// artifact's JSON once substituted; the controller moves the bytes.
+// arguments.artifacts[].fromExpression -> `from`, evaluated in the step's scope.
+Status resolve_artifact_expressions(Json& holder, const expr::Scope& scope);
+// Replaces the template's declared input artifacts with located ones (from
+// the arguments or the template), binds {{inputs.artifacts.X.path}}, and
+// records the located ones in `recorded` ("artifacts").
+Status bind_input_artifacts(const Json& arguments, Json& tmpl, expr::Scope& scope, Json* recorded);
+// A steps/DAG template's output artifacts (`from` references), or null.
+Result<Json> artifacts_from_scope(const Json& tmpl, const expr::Scope& scope);
 
 // Whether a `when` (already substituted) lets the step run.
 Result<bool> should_execute(const std::string& when);

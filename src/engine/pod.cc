@@ -21,6 +21,7 @@ Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
       node.template_ref.is_object() ? string_field(node.template_ref, "template") : node.template_name;
   launch.launch.pod_name = argo_pod_name(options.name, node.name, pod_template);
   launch.launch.tmpl = tmpl;
+  locate_pod_outputs(launch.launch.tmpl, launch.launch.pod_name);
   add_pod_settings(launch.launch);
   actions.push_back(std::move(launch));
   running_pods.emplace(node.id, tmpl);
@@ -103,6 +104,7 @@ void Engine::Impl::finish_pod(const Event& event) {
     if (out.contains("value")) params.push_back(std::move(out));
   }
   if (!params.empty()) outputs["parameters"] = params;
+  if (event.artifacts.is_array() && !event.artifacts.empty()) outputs["artifacts"] = event.artifacts;
   if (!outputs.empty()) node.outputs = outputs;
 
   const bool past_deadline = pods_past_deadline.erase(node.id) > 0;

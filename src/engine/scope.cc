@@ -81,9 +81,13 @@ expr::Scope Engine::Impl::merged_scope(const expr::Scope& local) const {
 Result<Json> Engine::Impl::outputs_from_scope(const Json& tmpl, const expr::Scope& scope) const {
   auto outputs = tmpl.find("outputs");
   if (outputs == tmpl.end() || !outputs->is_object()) return Json();
-  auto params = outputs->find("parameters");
-  if (params == outputs->end() || !params->is_array() || params->empty()) return Json();
   expr::Scope full = merged_scope(scope);
+  auto artifacts = artifacts_from_scope(tmpl, full);
+  if (!artifacts) return artifacts.status();
+  auto params = outputs->find("parameters");
+  if (params == outputs->end() || !params->is_array() || params->empty()) {
+    return artifacts->is_null() ? Json() : Json{{"artifacts", *artifacts}};
+  }
   Json out_params = Json::array();
   for (const auto& param : *params) {
     std::string name = string_field(param, "name");
@@ -108,10 +112,13 @@ Result<Json> Engine::Impl::outputs_from_scope(const Json& tmpl, const expr::Scop
     if (param.contains("globalName")) out["globalName"] = param["globalName"];
     out_params.push_back(std::move(out));
   }
-  return Json{{"parameters", out_params}};
+  Json result = {{"parameters", out_params}};
+  if (!artifacts->is_null()) result["artifacts"] = *artifacts;
+  return result;
 }
 
 void Engine::Impl::publish_global_outputs(const Json& outputs) {
+  if (auto arts = outputs.find("artifacts"); arts != outputs.end()) publish_global_artifacts(*arts);
   auto params = outputs.find("parameters");
   if (params == outputs.end() || !params->is_array()) return;
   for (const auto& p : *params) {

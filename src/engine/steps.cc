@@ -56,6 +56,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
         const std::string step_name = string_field(step, "name");
         const std::string base_name = sg_name + "." + step_name;
         Status st = expr::substitute_json(step, full, expr::Unresolved::kKeep);
+        if (st) st = resolve_artifact_expressions(step, full);
         if (!st) {
           fail_child(base_name, step_name, st.message());
           continue;

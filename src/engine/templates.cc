@@ -182,12 +182,20 @@ Result<Json> bind_inputs(const Json& tmpl, const Json& arguments, const expr::Sc
   declared_paths("inputs", "artifacts", false);
   declared_paths("outputs", "artifacts", false);
   declared_paths("outputs", "parameters", true);
+  Json recorded_artifacts = Json::object();
+  SKIFF_RETURN_IF_ERROR(bind_input_artifacts(arguments, result, scope, &recorded_artifacts));
   // The declared inputs keep their own text; only the body is substituted,
   // so a default like "{{workflow.name}}" is recorded resolved above.
   Json saved_inputs = result.contains("inputs") ? result["inputs"] : Json();
   SKIFF_RETURN_IF_ERROR(expr::substitute_json(result, scope, expr::Unresolved::kKeep));
   if (!saved_inputs.is_null()) result["inputs"] = saved_inputs;
-  if (inputs) *inputs = recorded_params.empty() ? Json() : Json{{"parameters", recorded_params}};
+  if (inputs) {
+    *inputs = recorded_params.empty() ? Json() : Json{{"parameters", recorded_params}};
+    if (recorded_artifacts.contains("artifacts")) {
+      if (inputs->is_null()) *inputs = Json::object();
+      (*inputs)["artifacts"] = recorded_artifacts["artifacts"];
+    }
+  }
   return result;
 }
 

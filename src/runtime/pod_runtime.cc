@@ -42,6 +42,7 @@ struct Container {
   std::string error;
   std::string result;
   std::map<std::string, std::string> files;
+  std::map<std::string, std::string> output_paths;
 };
 
 struct Pod {
@@ -101,7 +102,10 @@ class PodRuntime final : public Runtime {
     for (const auto& c : spec.sidecars) add(pod, Role::kSidecar, c);
     // Outputs are the main container's to give.
     for (auto& c : pod.containers) {
-      if (c.role == Role::kMain && c.name == "main") c.step.output_files = spec.output_files;
+      if (c.role == Role::kMain && c.name == "main") {
+        c.step.output_files = spec.output_files;
+        c.step.output_paths = spec.output_paths;
+      }
     }
     Pod& stored = pods_.emplace(spec.id, std::move(pod)).first->second;
     advance(stored);
@@ -328,6 +332,7 @@ class PodRuntime final : public Runtime {
     c->error = done.error;
     c->result = std::move(done.result);
     c->files = std::move(done.files);
+    c->output_paths = std::move(done.output_paths);
     if (!done.error.empty() && pod->second.error.empty()) pod->second.error = done.error;
     advance(pod->second);
   }
@@ -354,6 +359,7 @@ class PodRuntime final : public Runtime {
           done.exit_code = c.exit_code;
           done.result = c.result;
           done.files = c.files;
+          done.output_paths = c.output_paths;
           exit_set = true;
         } else if (!exit_set && done.exit_code == 0) {
           done.exit_code = c.exit_code;  // the first failure, without a "main"
@@ -415,6 +421,7 @@ class PodRuntime final : public Runtime {
           step.command = probe.exec;
           step.args.clear();
           step.output_files.clear();
+          step.output_paths.clear();
           step.script_source.reset();
           if (inner_->launch(step)) {
             c.probing = true;

@@ -70,6 +70,10 @@ struct StepSpec {
   // Container paths read after the process ends (output parameters); a
   // path that does not exist is simply absent from Completion::files.
   std::vector<std::string> output_files;
+  // Container paths of output artifacts (files or directories): their host
+  // locations are reported in Completion::output_paths, for the caller to
+  // store without copying them through memory.
+  std::vector<std::string> output_paths;
   std::vector<Mount> mounts;
   Duration termination_grace = std::chrono::seconds(30);
 
@@ -99,6 +103,7 @@ struct Completion {
   bool killed = false;  // ended by cancel()
   std::string result;   // stdout, one trailing newline removed
   std::map<std::string, std::string> files;  // output_files that existed -> content
+  std::map<std::string, std::string> output_paths;  // output_paths that exist -> host path
   std::string error;    // non-empty when the step could not be run at all
   Time started{};
   Time finished{};

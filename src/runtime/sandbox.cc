@@ -137,6 +137,7 @@ const StepLayout::Entry* StepLayout::covering(const std::string& path) const {
 void StepLayout::plan_private_paths(const StepSpec& spec, size_t insert_at) {
   std::vector<std::pair<std::string, bool>> wanted;  // path, is a file
   for (const std::string& file : spec.output_files) wanted.emplace_back(normalize_path(file), true);
+  for (const std::string& path : spec.output_paths) wanted.emplace_back(normalize_path(path), true);
   if (!spec.working_dir.empty()) wanted.emplace_back(normalize_path(spec.working_dir), false);
   std::vector<Entry> added;
   for (const auto& [path, is_file] : wanted) {
@@ -286,6 +287,18 @@ std::optional<std::string> StepLayout::read_output(const std::string& container_
   std::string content;
   if (!read_file(host, &content)) return std::nullopt;
   return content;
+}
+
+std::optional<std::string> StepLayout::output_location(const std::string& container_path) const {
+  std::string host = to_host(container_path);
+  struct stat st{};
+  if (::stat(host.c_str(), &st) != 0) return std::nullopt;
+  const Entry* e = sandboxed_ ? covering(normalize_path(container_path)) : nullptr;
+  if (e && e->kind == Kind::kPrivateFile && e->container == normalize_path(container_path) && st.st_mtim.tv_sec == 0 &&
+      st.st_mtim.tv_nsec == 0) {
+    return std::nullopt;
+  }
+  return host;
 }
 
 std::vector<std::string> StepLayout::bwrap_options(bool die_with_parent, int info_fd) const {

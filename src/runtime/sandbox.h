@@ -62,6 +62,9 @@ class StepLayout {
   // The content of an output file after the step ended; nullopt when it
   // does not exist or is a directory.
   std::optional<std::string> read_output(const std::string& container_path) const;
+  // The host path of an output the step left (file or directory); nullopt
+  // when it does not exist or the step never wrote it.
+  std::optional<std::string> output_location(const std::string& container_path) const;
 
   // bwrap options up to (not including) "--" and the command.
   std::vector<std::string> bwrap_options(bool die_with_parent, int info_fd) const;

@@ -219,6 +219,9 @@ Completion StepState::completion() {
   for (const std::string& path : spec.output_files) {
     if (auto content = layout.read_output(path)) c.files[path] = std::move(*content);
   }
+  for (const std::string& path : spec.output_paths) {
+    if (auto host = layout.output_location(path)) c.output_paths[path] = std::move(*host);
+  }
   return c;
 }
 

@@ -137,3 +137,21 @@ TEST(S3Encoding, KeysAndQueryValues) {
 
 }  // namespace
 }  // namespace skiff::artifacts
+
+namespace skiff::artifacts {
+namespace {
+
+TEST(Repository, FromYamlAsAConfigMapValueHoldsIt) {
+  auto repo = repository_from_yaml("archiveLogs: true\ns3:\n  bucket: b\n  endpoint: minio:9000\n  insecure: true\n",
+                                   "ConfigMap artifact-repositories key my-key");
+  ASSERT_TRUE(repo.is_ok()) << repo.status().message();
+  EXPECT_EQ((*repo)["s3"]["bucket"], "b");
+  EXPECT_EQ((*repo)["s3"]["insecure"], true);
+  EXPECT_EQ((*repo)["archiveLogs"], true);
+  auto bad = repository_from_yaml("s3:\n  endpoint: e\n", "ConfigMap x key y");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().message(), "ConfigMap x key y.s3.bucket: required");
+}
+
+}  // namespace
+}  // namespace skiff::artifacts

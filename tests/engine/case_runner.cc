@@ -37,6 +37,7 @@ struct Pod {
   bool finished = false;
   bool cancel_requested = false;
   Json answer = Json::object();
+  Json output_artifacts;  // where the engine placed the pod's outputs
 };
 
 class FakeWorld {
@@ -95,6 +96,7 @@ class FakeWorld {
       pod.tmpl = action.launch.tmpl;
       pod.launch.tmpl = action.launch.tmpl;
       pod.sequence = pods_.size();
+      pod.output_artifacts = action.launch.tmpl.value("outputs", Json::object()).value("artifacts", Json());
       if (pods_script_.contains(pod.launch.node_name)) {
         pod.answer = pods_script_[pod.launch.node_name];
         unused_answers_.erase(pod.launch.node_name);
@@ -258,6 +260,17 @@ class FakeWorld {
       const Json files = answer.value("files", Json::object());
       for (const auto& [path, text] : files.items()) {
         event.files[path] = scalar_text(text);
+      }
+      // The world stores every output artifact where the engine placed it,
+      // unless the script says the step left it out.
+      const Json missing = answer.value("missingArtifacts", Json::array());
+      if (pods_[i].output_artifacts.is_array()) {
+        event.artifacts = Json::array();
+        for (const auto& art : pods_[i].output_artifacts) {
+          bool absent = false;
+          for (const auto& m : missing) absent = absent || m == art.value("name", "");
+          if (!absent) event.artifacts.push_back(art);
+        }
       }
       send(event);
     }
