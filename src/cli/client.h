@@ -65,6 +65,9 @@ void add_client_commands(CLI::App& app, ClientFlags& flags, int* exit_code);
 // Adds the connection flags (--argo-server, --token, -n, --secure, …) to a
 // subcommand.
 void add_connection_flags(CLI::App& command, ClientFlags& flags);
+// Terminates workflows on the server (`terminate` shares its verb with the
+// local control channel, which decides where a name lives).
+int client_terminate(const ClientFlags& flags, const std::vector<std::string>& names);
 
 // `skiff get` and `skiff logs` against a server.
 int client_get(const ClientFlags& flags, const std::string& name, const std::string& output);

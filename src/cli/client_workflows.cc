@@ -329,6 +329,10 @@ int client_logs(const ClientFlags& flags, const std::string& raw, const std::str
   return 0;
 }
 
+int client_terminate(const ClientFlags& flags, const std::vector<std::string>& names) {
+  return terminate(flags, names);
+}
+
 void add_connection_flags(CLI::App& command, ClientFlags& flags) {
   command.add_option("--argo-server,-s", flags.argo_server, "API server host:port (default: $ARGO_SERVER, else localhost:2746)");
   command.add_option("--token", flags.token, "Bearer token (default: $ARGO_TOKEN)");
@@ -401,12 +405,6 @@ void add_client_commands(CLI::App& app, ClientFlags& flags, int* exit_code) {
   delete_cmd->add_flag("--completed", delete_flags.completed, "Every completed workflow");
   add_connection_flags(*delete_cmd, flags);
   delete_cmd->callback([&flags, exit_code] { *exit_code = remove(flags, delete_flags); });
-
-  static std::vector<std::string> terminate_names;
-  auto* terminate_cmd = app.add_subcommand("terminate", "Terminate workflows: stop now, run no exit handlers");
-  terminate_cmd->add_option("workflows", terminate_names, "Workflow names")->required();
-  add_connection_flags(*terminate_cmd, flags);
-  terminate_cmd->callback([&flags, exit_code] { *exit_code = terminate(flags, terminate_names); });
 
   static std::vector<std::string> resubmit_names;
   static std::string resubmit_output;

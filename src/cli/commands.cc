@@ -93,6 +93,8 @@ int run_cli(int argc, char** argv) {
                       "Only the nodes selected, e.g. displayName=approve");
     }
     if (verb == "stop") cmd->add_option("--message", control.message, "Message for the stopped nodes");
+    cmd->add_option("--argo-server,-s", client.argo_server, "API server host:port, for a workflow on a server");
+    cmd->add_option("--token", client.token, "Bearer token (default: $ARGO_TOKEN)");
     control_cmds.push_back(cmd);
   }
   std::string node_action;
@@ -127,6 +129,11 @@ int run_cli(int argc, char** argv) {
   for (auto* cmd : control_cmds) {
     if (cmd->parsed()) {
       control.verb = cmd->get_name();
+      if (control.verb == "terminate" && !control.workflows.empty() && use_server(control.workflows.front())) {
+        ClientFlags on_server = client;
+        if (!control.namespace_.empty()) on_server.namespace_ = control.namespace_;
+        return client_terminate(on_server, control.workflows);
+      }
       return control_command(control);
     }
   }
