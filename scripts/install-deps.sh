@@ -14,8 +14,8 @@ packages=(
   libsqlite3-dev        # the embedded store
   bubblewrap            # per-step private /tmp and working directory
   python3 nodejs        # interpreters that example script templates call
-  libcurl4-openssl-dev libarchive-dev   # artifact repositories and archives
-  libcpp-httplib-dev    # the HTTP server of the artifact tests
+  ncat                  # `nc` with -l/-k/-e, as images' busybox has it, for example daemons
+  libarchive-dev        # artifact archives (tar+gzip, zip)
 )
 
 missing=()

@@ -42,6 +42,10 @@ int data_agent_main(int argc, char** argv) {
     print(Json{{"error", failure}});
     return 0;
   }
+  if (auto listed = request.find("paths"); listed != request.end() && listed->is_array()) {
+    print(Json{{"paths", *listed}});
+    return 0;
+  }
   const fs::path root = request.value("directory", std::string());
   std::string prefix = request.value("prefix", std::string());
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();

@@ -79,6 +79,10 @@ class Store {
   // Deletes what save() stored (artifact GC). Absent objects are not an error.
   Status remove(const Json& artifact);
 
+  // The keys below an s3/oss (or key-only) artifact's key, sorted; the key
+  // itself when it names one object; the whole bucket for an empty key.
+  Result<std::vector<std::string>> list(const Json& artifact);
+
   // Stores a file as is at `key` of the default repository (logs).
   Status put_default(const std::string& key, const std::string& src);
 

@@ -133,9 +133,15 @@ std::vector<std::string> list_files(const std::string& dir) {
     while (struct dirent* e = ::readdir(d)) {
       if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
       std::string child = rel.empty() ? e->d_name : rel + "/" + e->d_name;
-      if (is_directory(dir + "/" + child)) {
+      // Links are not followed into directories (they may loop or leave the
+      // tree); a link to a file counts as that file, a broken one not at all.
+      struct stat own{}, target{};
+      const std::string path = dir + "/" + child;
+      if (::lstat(path.c_str(), &own) != 0) continue;
+      if (S_ISDIR(own.st_mode)) {
         pending.push_back(child);
-      } else {
+      } else if (S_ISREG(own.st_mode) || (S_ISLNK(own.st_mode) && ::stat(path.c_str(), &target) == 0 &&
+                                          S_ISREG(target.st_mode))) {
         out.push_back(child);
       }
     }

@@ -25,7 +25,8 @@ Status remove_tree(const std::string& path);
 Status copy_tree(const std::string& src, const std::string& dest);
 bool is_directory(const std::string& path);
 bool path_exists(const std::string& path);
-// Files under `dir`, relative to it, in sorted order.
+// Regular files under `dir` (and links to regular files; links to
+// directories and broken links are left out), relative to it, sorted.
 std::vector<std::string> list_files(const std::string& dir);
 std::string parent_dir(const std::string& path);
 std::string base_name(const std::string& path);

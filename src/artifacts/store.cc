@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -43,6 +44,7 @@ class Blobs {
   virtual Status get(const std::string& key, const std::string& file) = 0;  // not_found when absent
   virtual Result<std::vector<std::string>> list(const std::string& prefix) = 0;
   virtual Status remove(const std::string& key) = 0;
+  virtual Result<bool> has(const std::string& key) = 0;  // one object, not a directory
   virtual std::string describe(const std::string& key) const = 0;
 };
 
@@ -79,7 +81,7 @@ class LocalBlobs final : public Blobs {
     std::vector<std::string> keys;
     std::string base = prefix;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    for (const auto& rel : internal::list_files(*path)) keys.push_back(base + "/" + rel);
+    for (const auto& rel : internal::list_files(*path)) keys.push_back(base.empty() ? rel : base + "/" + rel);
     return keys;
   }
 
@@ -87,6 +89,12 @@ class LocalBlobs final : public Blobs {
     auto path = place(key);
     if (!path) return path.status();
     return internal::remove_tree(*path);
+  }
+
+  Result<bool> has(const std::string& key) override {
+    auto path = place(key);
+    if (!path) return path.status();
+    return internal::path_exists(*path) && !internal::is_directory(*path);
   }
 
   std::string describe(const std::string& key) const override { return root_ + "/" + key; }
@@ -119,6 +127,11 @@ class S3Blobs final : public Blobs {
   Status get(const std::string& key, const std::string& file) override { return client_.get_file(key, file); }
   Result<std::vector<std::string>> list(const std::string& prefix) override { return client_.list(prefix); }
   Status remove(const std::string& key) override { return client_.remove(key); }
+  Result<bool> has(const std::string& key) override {
+    auto keys = client_.list(key);
+    if (!keys) return keys.status();
+    return std::find(keys->begin(), keys->end(), key) != keys->end();
+  }
   std::string describe(const std::string& key) const override { return client_.describe(key); }
 
  private:
@@ -398,6 +411,24 @@ Status Store::remove(const Json& artifact) {
     for (const auto& k : *keys) SKIFF_RETURN_IF_ERROR((*blobs)->remove(k));
   }
   return Status::ok();
+}
+
+Result<std::vector<std::string>> Store::list(const Json& artifact) {
+  std::string key;
+  auto blobs = impl_->blobs_for(artifact, &key);
+  if (!blobs) return blobs.status();
+  while (!key.empty() && key.back() == '/') key.pop_back();
+  auto keys = (*blobs)->list(key.empty() ? key : key + "/");
+  if (!keys) return keys.status();
+  if (keys->empty() && !key.empty()) {
+    // Not a directory: the key itself, if it is one object.
+    auto one = (*blobs)->has(key);
+    if (!one) return one.status();
+    if (!*one) return not_found("key '" + key + "' does not exist: " + (*blobs)->describe(key));
+    keys->push_back(key);
+  }
+  std::sort(keys->begin(), keys->end());
+  return keys;
 }
 
 }  // namespace skiff::artifacts

@@ -83,6 +83,7 @@ struct VolumeHost {
   std::string run_dir;  // emptyDir and claim directories go under <run_dir>/volumes
   const std::vector<spec::Object>* library = nullptr;  // ConfigMaps and Secrets for volumes
   std::string artifact_root;  // the local artifact repository, for data templates
+  artifacts::Store* store = nullptr;  // lists a data template's source in any repository
 };
 
 // step_spec, plus what makes a pod of it: init containers, sidecars,

@@ -195,7 +195,7 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
       (void)cache_store(options_.cache_dir, action, clock_now());
       continue;
     }
-    auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_, options_.artifact_root});
+    auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_, options_.artifact_root, store_.get()});
     Status launched = spec ? staging_->stage(action.launch.tmpl, *spec) : spec.status();
     if (launched) launched = runtime_.launch(*spec);
     if (launched) launched_[action.node_id] = action.launch.tmpl;

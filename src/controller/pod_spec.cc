@@ -171,9 +171,9 @@ class PodBuilder {
     return spec;
   }
 
-  // A data template runs skiff's data agent over the source's directory in
-  // the local artifact repository: an artifact named by key alone (`s3:
-  // {key}` without a bucket of its own) lies there.
+  // A data template runs skiff's data agent over the keys of its source:
+  // listed in the artifact's repository when the run has one, else the
+  // directory of the key in the local artifact repository.
   Result<runtime::StepSpec> data_step() {
     const Json source = launch_.tmpl["data"].value("source", Json::object());
     const Json artifact = source.value("artifactPaths", Json::object());
@@ -182,6 +182,15 @@ class PodBuilder {
     Json request = {{"prefix", key}};
     if (!artifact.is_object() || artifact.empty()) {
       request["failure"] = "no valid source is used for data template";
+    } else if (host_.store && (artifact.contains("s3") || artifact.contains("oss"))) {
+      // Listed here, where the repositories' credentials are; the agent
+      // only applies the transformation's input.
+      auto keys = host_.store->list(artifact);
+      if (keys) {
+        request["paths"] = *keys;
+      } else {
+        request["failure"] = "unable to list artifact paths of '" + str(artifact, "name") + "': " + keys.status().message();
+      }
     } else if (key.empty() || s3.contains("bucket") || s3.contains("endpoint") || host_.artifact_root.empty()) {
       request["failure"] = "only keys of the local artifact repository can be listed on this machine";
     } else if (key.find("..") != std::string::npos) {

@@ -16,6 +16,9 @@ const char* kind_name(engine::Event::Kind kind) {
     case engine::Event::Kind::kTerminate: return "terminate";
     case engine::Event::Kind::kStop: return "stop";
     case engine::Event::Kind::kCacheAnswer: return "cache";
+    case engine::Event::Kind::kSuspend: return "suspend";
+    case engine::Event::Kind::kResume: return "resume";
+    case engine::Event::Kind::kSetNode: return "set";
   }
   return "timer";
 }
@@ -56,6 +59,7 @@ Json encode_event(const engine::Event& e) {
     if (!e.result.empty()) j["result"] = e.result;
     if (!e.files.empty()) j["files"] = e.files;
     if (!e.error.empty()) j["error"] = e.error;
+    if (!e.artifacts.is_null()) j["artifacts"] = e.artifacts;
     if (!e.containers.empty()) {
       Json containers = Json::array();
       for (const auto& c : e.containers) containers.push_back({{"name", c.name}, {"exit", c.exit_code}});
@@ -68,6 +72,12 @@ Json encode_event(const engine::Event& e) {
     j["created"] = e.cache_created.time_since_epoch().count();
   }
   if (!e.host_node_name.empty()) j["host"] = e.host_node_name;
+  if (e.is_command()) {
+    if (!e.node_field_selector.empty()) j["selector"] = e.node_field_selector;
+    if (!e.phase.empty()) j["phase"] = e.phase;
+    if (!e.message.empty()) j["message"] = e.message;
+    if (!e.output_parameters.empty()) j["parameters"] = e.output_parameters;
+  }
   return j;
 }
 
@@ -80,6 +90,9 @@ engine::Event decode_event(const Json& j) {
            : kind == "terminate" ? engine::Event::Kind::kTerminate
            : kind == "stop"      ? engine::Event::Kind::kStop
            : kind == "cache"     ? engine::Event::Kind::kCacheAnswer
+           : kind == "suspend"   ? engine::Event::Kind::kSuspend
+           : kind == "resume"    ? engine::Event::Kind::kResume
+           : kind == "set"       ? engine::Event::Kind::kSetNode
                                  : engine::Event::Kind::kTimer;
   e.node_id = j.value("node", "");
   e.exit_code = j.value("exit", 0);
@@ -87,11 +100,18 @@ engine::Event decode_event(const Json& j) {
   e.result = j.value("result", "");
   if (j.contains("files")) e.files = j["files"].get<std::map<std::string, std::string>>();
   e.error = j.value("error", "");
+  if (j.contains("artifacts")) e.artifacts = j["artifacts"];
   e.host_node_name = j.value("host", "");
   for (const auto& c : j.value("containers", Json::array())) e.containers.push_back({c.value("name", ""), c.value("exit", 0)});
   e.cache_hit = j.value("hit", false);
   if (j.contains("outputs")) e.cache_outputs = j["outputs"];
   e.cache_created = Time(Duration(j.value("created", int64_t{0})));
+  e.node_field_selector = j.value("selector", "");
+  e.phase = j.value("phase", "");
+  e.message = j.value("message", "");
+  if (j.contains("parameters")) {
+    e.output_parameters = j["parameters"].get<std::vector<std::pair<std::string, std::string>>>();
+  }
   return e;
 }
 

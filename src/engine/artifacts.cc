@@ -127,7 +127,11 @@ Status bind_input_artifacts(const Json& arguments, Json& tmpl, expr::Scope& scop
       copy_location(*arg, artifact);
       located = true;
     } else if (has_location(decl)) {
-      copy_location(decl, artifact);
+      // A location written in the template itself may name globals and
+      // inputs ("{{workflow.name}}/results"), as any other field of it.
+      Json own = decl;
+      SKIFF_RETURN_IF_ERROR(expr::substitute_json(own, scope, expr::Unresolved::kKeep));
+      copy_location(own, artifact);
       located = true;
     }
     if (arg && arg->contains("subPath")) artifact["subPath"] = (*arg)["subPath"];

@@ -11,7 +11,10 @@
 #include <set>
 #include <unordered_map>
 #include <utility>
+#include <optional>
+#include <sys/stat.h>
 
+#include "base/strings.h"
 #include "runtime/probe.h"
 #include "runtime/runtime.h"
 
@@ -337,6 +340,35 @@ class PodRuntime final : public Runtime {
     advance(pod->second);
   }
 
+  // The containers of a set share volumes and end in any order: an output
+  // another container wrote to a shared volume after "main" ended is
+  // collected when the whole pod ends, as Argo's wait container does.
+  static void find_late_outputs(const StepSpec& step, Completion* done) {
+    auto on_volume = [&](const std::string& path) -> std::optional<std::string> {
+      const Mount* best = nullptr;
+      for (const Mount& m : step.mounts) {
+        const std::string& at = m.container_path;
+        bool within = path == at || (path.size() > at.size() && path.compare(0, at.size(), at) == 0 &&
+                                     (at.back() == '/' || path[at.size()] == '/'));
+        if (within && (!best || at.size() > best->container_path.size())) best = &m;
+      }
+      if (!best) return std::nullopt;
+      std::string host = best->host_path + path.substr(best->container_path.size());
+      struct stat st{};
+      if (::stat(host.c_str(), &st) != 0) return std::nullopt;
+      return host;
+    };
+    for (const std::string& path : step.output_paths) {
+      if (done->output_paths.count(path)) continue;
+      if (auto host = on_volume(path)) done->output_paths[path] = *host;
+    }
+    for (const std::string& path : step.output_files) {
+      if (done->files.count(path)) continue;
+      std::string content;
+      if (auto host = on_volume(path); host && read_file(*host, &content)) done->files[path] = std::move(content);
+    }
+  }
+
   void collect(std::vector<Completion>* out) {
     for (auto it = pods_.begin(); it != pods_.end();) {
       Pod& pod = it->second;
@@ -360,6 +392,7 @@ class PodRuntime final : public Runtime {
           done.result = c.result;
           done.files = c.files;
           done.output_paths = c.output_paths;
+          find_late_outputs(c.step, &done);
           exit_set = true;
         } else if (!exit_set && done.exit_code == 0) {
           done.exit_code = c.exit_code;  // the first failure, without a "main"

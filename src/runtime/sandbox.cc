@@ -130,9 +130,9 @@ const StepLayout::Entry* StepLayout::covering(const std::string& path) const {
   return best;
 }
 
-// The sandbox's root is in memory and vanishes with it; a new top-level
-// path the step must leave behind gets a host-backed directory, or a file
-// when the output is itself at the top level.
+// The sandbox's root is in memory and vanishes with it; a new path the step
+// must leave behind gets a host-backed directory at its first new
+// component, or a file when the output is that component itself.
 // They are mounted before the step's mounts, which may lie below them.
 void StepLayout::plan_private_paths(const StepSpec& spec, size_t insert_at) {
   std::vector<std::pair<std::string, bool>> wanted;  // path, is a file
@@ -142,13 +142,19 @@ void StepLayout::plan_private_paths(const StepSpec& spec, size_t insert_at) {
   std::vector<Entry> added;
   for (const auto& [path, is_file] : wanted) {
     if (path == "/" || covering(path)) continue;
-    std::string top = path.substr(0, path.find('/', 1));
-    // A host directory rebuilt entry by entry stays as it is; a new path
-    // inside it lives in memory only.
-    bool rebuilt = std::any_of(entries_.begin(), entries_.end(),
-                               [&](const Entry& e) { return e.kind == Kind::kDir && e.container == top; });
+    // Below a host directory rebuilt entry by entry (it lives in memory),
+    // the new entry is the first path component under it.
+    std::string rebuilt = "/";
+    for (const Entry& e : entries_) {
+      if (e.kind == Kind::kDir && path_within(path, e.container) && e.container.size() > rebuilt.size()) {
+        rebuilt = e.container;
+      }
+    }
+    if (rebuilt == path) continue;
+    size_t below = rebuilt == "/" ? 1 : rebuilt.size() + 1;
+    std::string top = path.substr(0, path.find('/', below));
     bool seen = std::any_of(added.begin(), added.end(), [&](const Entry& e) { return e.container == top; });
-    if (rebuilt || seen) continue;
+    if (seen) continue;
     std::string host = paths_.rootfs + top;
     if (top == path && is_file) {
       added.push_back({Kind::kPrivateFile, top, host});

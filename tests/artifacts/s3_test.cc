@@ -2,6 +2,7 @@
 // SigV4 signatures).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "artifacts/artifacts.h"
@@ -82,6 +83,28 @@ TEST_F(S3Test, DirectoryStoredFileByFileIsListedBack) {
   // GC removes every object of the directory.
   ASSERT_TRUE(store.remove(art));
   EXPECT_EQ(store.load(art, dir_ / "in/gone").code(), Code::kNotFound);
+}
+
+TEST_F(S3Test, ListingNamesTheKeysBelowAKeyOrTheKeyItself) {
+  Store store(context());
+  write_text(dir_ / "l/a.log", "a");
+  write_text(dir_ / "l/deep/b.log", "b");
+  Json dir = {{"name", "l"}, {"archive", {{"none", Json::object()}}}, {"s3", {{"key", "listing/l"}}}};
+  ASSERT_TRUE(store.save(dir, dir_ / "l"));
+  auto keys = store.list(dir);
+  ASSERT_TRUE(keys) << keys.status().message();
+  EXPECT_EQ(*keys, (std::vector<std::string>{"listing/l/a.log", "listing/l/deep/b.log"}));
+
+  auto one = store.list(Json{{"s3", {{"key", "listing/l/a.log"}}}});
+  ASSERT_TRUE(one) << one.status().message();
+  EXPECT_EQ(*one, std::vector<std::string>{"listing/l/a.log"});
+
+  auto bucket = store.list(Json{{"s3", {{"bucket", "my-bucket"}}}});
+  ASSERT_TRUE(bucket) << bucket.status().message();
+  EXPECT_NE(std::find(bucket->begin(), bucket->end(), "listing/l/deep/b.log"), bucket->end());
+
+  auto absent = store.list(Json{{"s3", {{"key", "listing/none"}}}});
+  EXPECT_EQ(absent.status().code(), Code::kNotFound);
 }
 
 TEST_F(S3Test, MultipartUploadOfALargeFile) {

@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -68,6 +69,44 @@ TEST(LocalRepository, DirectoryTarGzipKeepsItsTree) {
   ASSERT_TRUE(store.load(art, dir / "in/y"));
   EXPECT_EQ(read_text(dir / "in/y/1.txt"), "one");
   EXPECT_EQ(read_text(dir / "in/y/2.txt"), "two");
+}
+
+TEST(LocalRepository, ListingNamesTheKeysBelowAKey) {
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "out/x.log", "x");
+  write_text(dir / "out/sub/y.log", "y");
+  Json art = {{"name", "d"}, {"archive", {{"none", Json::object()}}}, {"s3", {{"key", "runs/d"}}}};
+  ASSERT_TRUE(store.save(art, dir / "out"));
+  auto keys = store.list(art);
+  ASSERT_TRUE(keys) << keys.status().message();
+  EXPECT_EQ(*keys, (std::vector<std::string>{"runs/d/sub/y.log", "runs/d/x.log"}));
+  auto all = store.list(Json{{"s3", {{"key", ""}}}});
+  ASSERT_TRUE(all) << all.status().message();
+  EXPECT_EQ(*all, *keys) << "an empty key lists the whole repository";
+  auto one = store.list(Json{{"s3", {{"key", "runs/d/x.log"}}}});
+  ASSERT_TRUE(one) << one.status().message();
+  EXPECT_EQ(*one, std::vector<std::string>{"runs/d/x.log"});
+  EXPECT_EQ(store.list(Json{{"s3", {{"key", "runs/none"}}}}).status().code(), Code::kNotFound);
+}
+
+TEST(LocalRepository, UnarchivedDirectoryKeepsLinkedFilesAndLeavesBrokenLinksOut) {
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "out/real.txt", "R");
+  write_text(dir / "elsewhere/inner.txt", "I");
+  ASSERT_EQ(::symlink("real.txt", (dir / "out/to-file").c_str()), 0);
+  ASSERT_EQ(::symlink("../missing", (dir / "out/broken").c_str()), 0);
+  ASSERT_EQ(::symlink((dir / "elsewhere").c_str(), (dir / "out/to-dir").c_str()), 0);
+  ASSERT_EQ(::symlink(".", (dir / "out/loop").c_str()), 0);
+  Json art = {{"name", "d"}, {"archive", {{"none", Json::object()}}}, {"s3", {{"key", "links/d"}}}};
+  Status saved = store.save(art, dir / "out");
+  ASSERT_TRUE(saved) << saved.message();
+  auto keys = store.list(art);
+  ASSERT_TRUE(keys) << keys.status().message();
+  EXPECT_EQ(*keys, (std::vector<std::string>{"links/d/real.txt", "links/d/to-file"}));
+  ASSERT_TRUE(store.load(art, dir / "back"));
+  EXPECT_EQ(read_text(dir / "back/to-file"), "R");
 }
 
 TEST(LocalRepository, ZipArchive) {

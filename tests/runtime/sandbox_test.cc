@@ -114,6 +114,23 @@ TEST_F(SandboxTest, TopLevelOutputFilesAreKeptOnlyWhenWritten) {
   EXPECT_FALSE(host_has(written));
 }
 
+TEST_F(SandboxTest, OutputsBesideAMountInsideAHostDirectoryAreKept) {
+  // /usr exists on the host, so it is rebuilt in memory around the mount;
+  // the output written beside the mount must still outlive the sandbox.
+  std::string input = root_.path() + "/given.txt";
+  std::ofstream(input) << "given";
+  std::string in = "/usr/skiff-in-" + std::to_string(::getpid()) + ".txt";
+  std::string out = "/usr/skiff-out-" + std::to_string(::getpid()) + ".txt";
+  StepSpec spec = shell_step("beside", "cat " + in + " > " + out);
+  spec.mounts = {{input, in, true}};
+  spec.output_files = {out};
+  Completion c = run_step(*runtime_, spec);
+  EXPECT_EQ(c.exit_code, 0) << runtime_->logs(spec.id).value();
+  EXPECT_EQ(c.files[out], "given");
+  EXPECT_FALSE(host_has(out));
+  EXPECT_FALSE(host_has(in));
+}
+
 TEST_F(SandboxTest, MountsBindHostDirectories) {
   std::string data = root_.path() + "/data";
   std::string input = root_.path() + "/input";
