@@ -77,7 +77,7 @@ YAML
 
 start=$(date +%s.%N)
 /usr/bin/time -v "$skiff" run "$work/wf.yaml" -o json >"$work/wf.json" 2>"$work/time.txt" || {
-  tail -20 "$work/time.txt" >&2
+  grep -v "^\s" "$work/time.txt" | tail -20 >&2; python3 -c "import json,sys; w=json.load(open(sys.argv[1])); [print(n[\"displayName\"], n[\"phase\"], n.get(\"message\",\"\")) for n in w[\"status\"][\"nodes\"].values()]" "$work/wf.json" >&2 || true
   exit 1
 }
 end=$(date +%s.%N)

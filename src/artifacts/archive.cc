@@ -74,8 +74,9 @@ bool looks_like_archive(const std::string& file) {
   archive_read_support_format_zip(in.get());
   if (archive_read_open_filename(in.get(), file.c_str(), 1 << 16) != ARCHIVE_OK) return false;
   struct archive_entry* entry = nullptr;
+  // At least one entry: a file of zeros reads as an empty tar archive.
   int r = archive_read_next_header(in.get(), &entry);
-  return r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF;
+  return r == ARCHIVE_OK || r == ARCHIVE_WARN;
 }
 
 Status extract(const std::string& file, const std::string& dir) {
@@ -151,9 +152,9 @@ Status pack(const std::string& src, const std::string& dest, ArchiveFormat forma
   return Status::ok();
 }
 
-Status unpack_or_move(const std::string& file, const std::string& dest) {
+Status unpack_or_move(const std::string& file, const std::string& dest, bool stored_as_is) {
   SKIFF_RETURN_IF_ERROR(make_dirs(parent_dir(dest)));
-  if (!looks_like_archive(file)) {
+  if (stored_as_is || !looks_like_archive(file)) {
     if (::rename(file.c_str(), dest.c_str()) != 0) {
       return internal_error("cannot move the artifact to " + dest + ": " + std::strerror(errno));
     }

@@ -16,8 +16,9 @@ Status pack(const std::string& src, const std::string& dest, ArchiveFormat forma
 
 // Places the fetched file at `dest`: a tar (optionally compressed) or zip
 // archive is unpacked (a single top-level entry becomes `dest` itself, else
-// the entries go inside `dest`); anything else is moved there as is.
-Status unpack_or_move(const std::string& file, const std::string& dest);
+// the entries go inside `dest`); anything else, or anything `stored_as_is`,
+// is moved there as is.
+Status unpack_or_move(const std::string& file, const std::string& dest, bool stored_as_is = false);
 
 Status make_dirs(const std::string& path);
 Status remove_tree(const std::string& path);

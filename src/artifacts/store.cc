@@ -283,6 +283,17 @@ Status Store::put_default(const std::string& key, const std::string& src) {
   return (*blobs)->put(k, src);
 }
 
+namespace {
+
+// An artifact its producer stored with `archive: none` is never unpacked,
+// whatever its bytes look like.
+bool stored_as_is(const Json& artifact) {
+  auto archive = artifact.find("archive");
+  return archive != artifact.end() && archive->is_object() && archive->contains("none");
+}
+
+}  // namespace
+
 Status Store::load(const Json& artifact, const std::string& dest) {
   SKIFF_RETURN_IF_ERROR(internal::make_dirs(internal::parent_dir(dest)));
   (void)internal::remove_tree(dest);
@@ -312,7 +323,7 @@ Status Store::load(const Json& artifact, const std::string& dest) {
     if (!request) return request.status();
     std::string tmp = impl_->scratch_file(dest);
     st = internal::http_get(*request, tmp);
-    if (st) st = internal::unpack_or_move(tmp, dest);
+    if (st) st = internal::unpack_or_move(tmp, dest, stored_as_is(artifact));
     ::unlink(tmp.c_str());
   } else {
     std::string key;
@@ -324,7 +335,7 @@ Status Store::load(const Json& artifact, const std::string& dest) {
     std::string tmp = impl_->scratch_file(dest);
     st = (*blobs)->get(key, tmp);
     if (st) {
-      st = internal::unpack_or_move(tmp, dest);
+      st = internal::unpack_or_move(tmp, dest, stored_as_is(artifact));
     } else if (st.code() == Code::kNotFound) {
       // Not one object: perhaps a directory stored file by file.
       auto keys = (*blobs)->list(key + "/");

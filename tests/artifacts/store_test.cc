@@ -109,6 +109,23 @@ TEST(LocalRepository, UnarchivedDirectoryKeepsLinkedFilesAndLeavesBrokenLinksOut
   EXPECT_EQ(read_text(dir / "back/to-file"), "R");
 }
 
+TEST(LocalRepository, ZerosStoredUnarchivedComeBackAsAFile) {
+  // 64 KiB of zeros reads as an empty tar archive; it is still a file.
+  TempDir dir;
+  Store store(local_context(dir));
+  write_text(dir / "zeros.bin", std::string(64 * 1024, '\0'));
+  for (bool declared : {true, false}) {
+    Json art = {{"name", "z"}, {"s3", {{"key", declared ? "z/declared" : "z/plain"}}}};
+    if (declared) art["archive"] = {{"none", Json::object()}};
+    ASSERT_TRUE(store.save(Json{{"name", "z"}, {"archive", {{"none", Json::object()}}}, {"s3", art["s3"]}},
+                           dir / "zeros.bin"));
+    std::string back = dir / (declared ? "back-declared" : "back-plain");
+    Status st = store.load(art, back);
+    ASSERT_TRUE(st) << st.message();
+    EXPECT_EQ(read_text(back), std::string(64 * 1024, '\0')) << (declared ? "declared none" : "sniffed");
+  }
+}
+
 TEST(LocalRepository, ZipArchive) {
   TempDir dir;
   Store store(local_context(dir));
