@@ -65,9 +65,18 @@ void add_client_commands(CLI::App& app, ClientFlags& flags, int* exit_code);
 // Adds the connection flags (--argo-server, --token, -n, --secure, …) to a
 // subcommand.
 void add_connection_flags(CLI::App& command, ClientFlags& flags);
-// Terminates workflows on the server (`terminate` shares its verb with the
-// local control channel, which decides where a name lives).
-int client_terminate(const ClientFlags& flags, const std::vector<std::string>& names);
+// suspend|resume|stop|terminate|set of workflows on the server (the verbs
+// are shared with the local control channel, which decides where a name
+// lives). `output_parameters` are NAME=VALUE.
+struct ClientCommand {
+  std::string verb;
+  std::vector<std::string> workflows;
+  std::string node_field_selector;
+  std::string message;
+  std::string phase;
+  std::vector<std::string> output_parameters;
+};
+int client_command(const ClientFlags& flags, const ClientCommand& command);
 
 // `skiff get` and `skiff logs` against a server.
 int client_get(const ClientFlags& flags, const std::string& name, const std::string& output);

@@ -263,16 +263,38 @@ int remove(const ClientFlags& flags, const DeleteFlags& d) {
   return rc;
 }
 
-int terminate(const ClientFlags& flags, const std::vector<std::string>& names) {
+// What `argo <verb>` prints once the server accepted it.
+std::string accepted(const std::string& verb, const std::string& name) {
+  if (verb == "set") return "workflow values set";
+  return "workflow " + name + " " + (verb == "stop" ? "stopped" : verb + (verb.back() == 'e' ? "d" : "ed"));
+}
+
+int control(const ClientFlags& flags, const ClientCommand& command) {
   ApiClient api(flags);
   std::string ns = flags.resolved_namespace();
-  for (const auto& raw : names) {
+  Json body = {{"namespace", ns}};
+  if (!command.node_field_selector.empty()) body["nodeFieldSelector"] = command.node_field_selector;
+  if (!command.message.empty()) body["message"] = command.message;
+  if (!command.phase.empty()) body["phase"] = command.phase;
+  if (!command.output_parameters.empty()) {
+    Json params = Json::object();
+    for (const std::string& raw : command.output_parameters) {
+      auto eq = raw.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::fprintf(stderr, "skiff: expected output parameter of the form: NAME=VALUE. Received: %s\n", raw.c_str());
+        return 2;
+      }
+      params[raw.substr(0, eq)] = raw.substr(eq + 1);
+    }
+    body["outputParameters"] = params.dump();
+  }
+  for (const auto& raw : command.workflows) {
     auto name = resolve_name(api, ns, raw);
     if (!name) return fail(name.status());
-    auto done = api.call("PUT", "/api/v1/workflows/" + ns + "/" + *name + "/terminate",
-                         {{"namespace", ns}, {"name", *name}});
+    body["name"] = *name;
+    auto done = api.call("PUT", "/api/v1/workflows/" + ns + "/" + *name + "/" + command.verb, body);
     if (!done) return fail(done.status());
-    std::cout << "workflow " << *name << " terminated\n";
+    std::cout << accepted(command.verb, *name) << "\n";
   }
   return 0;
 }
@@ -329,9 +351,7 @@ int client_logs(const ClientFlags& flags, const std::string& raw, const std::str
   return 0;
 }
 
-int client_terminate(const ClientFlags& flags, const std::vector<std::string>& names) {
-  return terminate(flags, names);
-}
+int client_command(const ClientFlags& flags, const ClientCommand& command) { return control(flags, command); }
 
 void add_connection_flags(CLI::App& command, ClientFlags& flags) {
   command.add_option("--argo-server,-s", flags.argo_server, "API server host:port (default: $ARGO_SERVER, else localhost:2746)");

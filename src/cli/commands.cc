@@ -107,6 +107,8 @@ int run_cli(int argc, char** argv) {
   node_cmd->add_option("-p,--output-parameter", control.output_parameters,
                        "A supplied output parameter NAME=VALUE (repeatable)");
   node_cmd->add_option("-n,--namespace", control.namespace_, "Namespace");
+  node_cmd->add_option("--argo-server,-s", client.argo_server, "API server host:port, for a workflow on a server");
+  node_cmd->add_option("--token", client.token, "Bearer token (default: $ARGO_TOKEN)");
 
   try {
     app.parse(argc, argv);
@@ -126,20 +128,28 @@ int run_cli(int argc, char** argv) {
   if (lint_cmd->parsed()) return lint_command(lint);
   if (logs_cmd->parsed()) return logs_command(logs);
   if (get_cmd->parsed()) return get_command(get);
+  // A control verb goes to the server when one is named, or when the run
+  // is not on this machine and a server answers.
+  auto on_server = [&](const std::string& workflow) { return !workflow.empty() && use_server(workflow); };
+  auto on_server_flags = [&] {
+    ClientFlags flags = client;
+    if (!control.namespace_.empty()) flags.namespace_ = control.namespace_;
+    return flags;
+  };
+  auto to_client = [](const ControlFlags& c) {
+    return ClientCommand{c.verb, c.workflows, c.node_field_selector, c.message, c.phase, c.output_parameters};
+  };
   for (auto* cmd : control_cmds) {
     if (cmd->parsed()) {
       control.verb = cmd->get_name();
-      if (control.verb == "terminate" && !control.workflows.empty() && use_server(control.workflows.front())) {
-        ClientFlags on_server = client;
-        if (!control.namespace_.empty()) on_server.namespace_ = control.namespace_;
-        return client_terminate(on_server, control.workflows);
-      }
-      return control_command(control);
+      return on_server(control.workflows.front()) ? client_command(on_server_flags(), to_client(control))
+                                                   : control_command(control);
     }
   }
   if (node_cmd->parsed()) {
     control.verb = "set";
-    return control_command(control);
+    return on_server(control.workflows.front()) ? client_command(on_server_flags(), to_client(control))
+                                                : control_command(control);
   }
   return 2;
 }

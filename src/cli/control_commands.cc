@@ -58,23 +58,7 @@ Status answer_without_run(const Command& command, const std::string& name, contr
   if (state == controller::RunState::kAbsent) {
     return not_found("workflows.argoproj.io \"" + name + "\" not found");
   }
-  switch (command.verb) {
-    case Command::Verb::kSuspend:
-      return failed_precondition("cannot suspend completed workflows");
-    case Command::Verb::kStop:
-      if (!command.node_field_selector.empty()) break;
-      [[fallthrough]];
-    case Command::Verb::kTerminate:
-      return failed_precondition("cannot shutdown a completed workflow: workflow: \"" + name + "\", namespace: \"" +
-                                 namespace_ + "\"");
-    case Command::Verb::kResume:
-      if (command.node_field_selector.empty()) return Status::ok();  // nothing suspended: nothing to do
-      break;
-    default:
-      break;
-  }
-  return invalid_argument("currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: " +
-                          command.node_field_selector);
+  return controller::answer_when_completed(command, name, namespace_);
 }
 
 int send(const Command& command, const std::vector<std::string>& workflows, const std::string& namespace_) {
@@ -135,7 +119,7 @@ int control_command(const ControlFlags& flags) {
     }
     command.output_parameters.emplace_back(raw.substr(0, eq), unquote(raw.substr(eq + 1)));
   }
-  return send(command, flags.workflows, flags.namespace_);
+  return send(command, flags.workflows, flags.namespace_.empty() ? "default" : flags.namespace_);
 }
 
 }  // namespace skiff::cli

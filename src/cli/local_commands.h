@@ -44,7 +44,7 @@ struct ControlFlags {
   std::string message;
   std::string phase;
   std::vector<std::string> output_parameters;
-  std::string namespace_ = "default";
+  std::string namespace_;  // empty: "default" locally, $ARGO_NAMESPACE on a server
 };
 
 // Exit status: 0 Succeeded, 1 Failed or Error, 2 invalid input.

@@ -75,14 +75,38 @@ Result<Command> command_from_json(const Json& json) {
   return command;
 }
 
-Result<std::vector<engine::Action>> apply(engine::Engine& engine, const Command& command, Time now) {
+engine::Event to_event(const Command& command) {
   engine::Event event;
   event.kind = event_kind(command.verb);
   event.node_field_selector = command.node_field_selector;
   event.phase = command.phase;
   event.message = command.message;
   event.output_parameters = command.output_parameters;
-  return engine.command(event, now);
+  return event;
+}
+
+Result<std::vector<engine::Action>> apply(engine::Engine& engine, const Command& command, Time now) {
+  return engine.command(to_event(command), now);
+}
+
+Status answer_when_completed(const Command& command, const std::string& name, const std::string& namespace_) {
+  switch (command.verb) {
+    case Command::Verb::kSuspend:
+      return failed_precondition("cannot suspend completed workflows");
+    case Command::Verb::kStop:
+      if (!command.node_field_selector.empty()) break;
+      [[fallthrough]];
+    case Command::Verb::kTerminate:
+      return failed_precondition("cannot shutdown a completed workflow: workflow: \"" + name + "\", namespace: \"" +
+                                 namespace_ + "\"");
+    case Command::Verb::kResume:
+      if (command.node_field_selector.empty()) return Status::ok();  // nothing suspended: nothing to do
+      break;
+    default:
+      break;
+  }
+  return invalid_argument("currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: " +
+                          command.node_field_selector);
 }
 
 std::string accepted_message(const Command& command, const std::string& workflow) {

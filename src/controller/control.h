@@ -47,9 +47,16 @@ const char* verb_name(Command::Verb verb);
 nlohmann::json to_json(const Command& command);
 Result<Command> command_from_json(const nlohmann::json& json);
 
+// The engine event of the same name.
+engine::Event to_event(const Command& command);
+
 // Applies the command to a running workflow: the actions to carry out, or
 // why it does not apply (nothing changed).
 Result<std::vector<engine::Action>> apply(engine::Engine& engine, const Command& command, Time now);
+
+// Argo's answer to the command for a workflow that is no longer running:
+// an error for most verbs; a plain resume is accepted and does nothing.
+Status answer_when_completed(const Command& command, const std::string& name, const std::string& namespace_);
 
 // What `argo <verb>` prints once the command is accepted.
 std::string accepted_message(const Command& command, const std::string& workflow);

@@ -59,13 +59,13 @@ void Service::unsubscribe(int id) {
 
 namespace {
 
-Status send(Service::Impl& impl, Job::Kind kind, const std::string& uid) {
+Status send(Service::Impl& impl, Job::Kind kind, const std::string& uid, Command command = {}) {
   auto done = std::make_shared<std::promise<Status>>();
   auto result = done->get_future();
   {
     std::lock_guard lock(impl.mu);
     if (impl.stopping) return Status(Code::kUnavailable, "the server is shutting down");
-    impl.jobs.push_back({kind, uid, done});
+    impl.jobs.push_back({kind, uid, done, std::move(command)});
   }
   impl.wake();
   return result.get();
@@ -79,13 +79,17 @@ Status Service::remove(const std::string& namespace_, const std::string& name) {
   return send(*impl_, Job::Kind::kRemove, record->uid);
 }
 
-Status Service::terminate(const std::string& namespace_, const std::string& name) {
+Status Service::command(const std::string& namespace_, const std::string& name, const Command& command) {
   auto record = impl_->store.get_workflow(namespace_, name);
   if (!record) return record.status();
-  if (record->finished()) {
-    return failed_precondition("cannot shutdown a completed workflow: workflow: \"" + name + "\"");
-  }
-  return send(*impl_, Job::Kind::kTerminate, record->uid);
+  if (record->finished()) return answer_when_completed(command, name, namespace_);
+  return send(*impl_, Job::Kind::kCommand, record->uid, command);
+}
+
+Status Service::terminate(const std::string& namespace_, const std::string& name) {
+  Command command;
+  command.verb = Command::Verb::kTerminate;
+  return this->command(namespace_, name, command);
 }
 
 Result<Json> Service::get(const std::string& namespace_, const std::string& name) {
@@ -209,16 +213,27 @@ void Service::Impl::handle(Job& command, Time now) {
       }
       return;
     }
-    case Job::Kind::kTerminate: {
+    case Job::Kind::kCommand: {
       if (it == live.end()) {
-        command.done->set_value(failed_precondition("workflow is not running"));
+        auto record = store.get_workflow_by_uid(command.uid);
+        command.done->set_value(record ? answer_when_completed(command.command, record->name, record->namespace_)
+                                       : record.status());
         return;
       }
       LiveWorkflow& wf = *it->second;
       if (!wf.started) begin(wf, now);
-      engine::Event event;
-      event.kind = engine::Event::Kind::kTerminate;
-      apply(wf, {event}, now);
+      // Journalled only once the engine accepted it: a refused command
+      // changed nothing, and a replay must not apply it either.
+      auto actions = controller::apply(*wf.engine, command.command, now);
+      if (!actions) {
+        command.done->set_value(actions.status());
+        return;
+      }
+      Json events = Json::array();
+      events.push_back(internal::encode_event(to_event(command.command)));
+      wf.journal.push_back({wf.next_seq++, now, Json{{"events", std::move(events)}}});
+      carry_out(wf, std::move(*actions), now);
+      persist(wf, now);
       finish_if_done(command.uid);
       command.done->set_value(Status::ok());
       return;

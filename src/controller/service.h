@@ -24,6 +24,7 @@
 
 #include "base/status.h"
 #include "config/config.h"
+#include "controller/control.h"
 #include "store/store.h"
 
 namespace skiff::controller {
@@ -76,6 +77,10 @@ class Service {
 
   // Removes the workflow; its running steps are stopped.
   Status remove(const std::string& namespace_, const std::string& name);
+
+  // Applies a user's command (suspend, resume, stop, terminate, node set)
+  // as `argo <verb>` does, or refuses it with Argo's message.
+  Status command(const std::string& namespace_, const std::string& name, const Command& command);
 
   // Stops running steps; the workflow ends Failed ("Stopped with strategy
   // 'Terminate'").

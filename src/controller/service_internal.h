@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "controller/control.h"
 #include "controller/controller.h"
 #include "controller/cron.h"
 #include "controller/service.h"
@@ -37,9 +38,10 @@ struct LiveWorkflow {
 
 // A request from another thread, answered through `done`.
 struct Job {
-  enum class Kind { kStart, kRemove, kTerminate } kind;
+  enum class Kind { kStart, kRemove, kCommand } kind;
   std::string uid;
   std::shared_ptr<std::promise<Status>> done;
+  Command command;  // kCommand
 };
 
 }  // namespace skiff::controller::internal

@@ -53,6 +53,10 @@ Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
   auto wf = std::make_unique<LiveWorkflow>();
   wf->record = record;
   Json doc = record.manifest;
+  if (auto submitted = record.run_options.find("submittedSuspend"); submitted != record.run_options.end()) {
+    if (submitted->is_boolean() && submitted->get<bool>()) doc["spec"]["suspend"] = true;
+    else doc["spec"].erase("suspend");
+  }
   doc["apiVersion"] = "argoproj.io/v1alpha1";
   doc["kind"] = "Workflow";
   auto parsed = spec::parse_documents(doc.dump(), "workflow " + record.namespace_ + "/" + record.name);
@@ -234,6 +238,24 @@ void Service::Impl::persist(LiveWorkflow& wf, Time now) {
     if (!wf.running.empty()) update.finished_at = Time{};
   }
   update.status = status;
+  // suspend/resume change the spec itself, as in Argo.
+  const Json& spec = object.value("spec", Json::object());
+  const bool suspended = spec.is_object() && spec.value("suspend", false);
+  const Json& stored_spec = wf.record.manifest.value("spec", Json::object());
+  const bool stored_suspended = stored_spec.is_object() && stored_spec.value("suspend", false);
+  if (suspended != stored_suspended) {
+    Json manifest = wf.record.manifest;
+    if (suspended) manifest["spec"]["suspend"] = true;
+    else manifest["spec"].erase("suspend");
+    update.manifest = manifest;
+    // A replay starts from the spec as submitted; the journal's commands
+    // bring it where it is.
+    if (!wf.record.run_options.contains("submittedSuspend")) {
+      Json run_options = wf.record.run_options.is_object() ? wf.record.run_options : Json::object();
+      run_options["submittedSuspend"] = stored_suspended;
+      update.run_options = run_options;
+    }
+  }
   for (auto& [id, body] : nodes.items()) {
     auto written = wf.written_nodes.find(id);
     if (written != wf.written_nodes.end() && written->second == body) continue;
@@ -241,7 +263,7 @@ void Service::Impl::persist(LiveWorkflow& wf, Time now) {
     wf.written_nodes[id] = body;
   }
   if (update.nodes.empty() && wf.journal.empty() && update.phase == wf.record.phase &&
-      status == wf.record.status) {
+      status == wf.record.status && !update.manifest) {
     return;
   }
   update.events = std::move(wf.journal);
@@ -253,6 +275,8 @@ void Service::Impl::persist(LiveWorkflow& wf, Time now) {
     return;
   }
   wf.record.version = *version;
+  if (update.manifest) wf.record.manifest = std::move(*update.manifest);
+  if (update.run_options) wf.record.run_options = std::move(*update.run_options);
   wf.record.phase = update.phase;
   wf.record.status = update.status;
   wf.record.started_at = update.started_at;

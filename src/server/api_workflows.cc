@@ -1,4 +1,5 @@
-// /api/v1/workflows: create, list, get, delete, lint, submit, terminate.
+// /api/v1/workflows: create, list, get, delete, lint, submit, suspend, resume,
+// stop, terminate, set, resubmit.
 #include "base/strings.h"
 #include "server/api.h"
 
@@ -128,16 +129,48 @@ Response remove(Context& ctx, const Request& request) {
   return json_response(Json::object());
 }
 
-Response terminate(Context& ctx, const Request& request) {
+// PUT …/{name}/suspend|resume|stop|terminate|set: the bodies of Argo's
+// Workflow{Suspend,Resume,Stop,Terminate,Set}Request; the answer is the
+// Workflow as it stands after the command.
+Response run_command(Context& ctx, const Request& request, controller::Command::Verb verb) {
   std::string ns = request.param("namespace");
   if (Status st = check_namespace(request, ns); !st) return error_response(st);
-  if (auto body = parse_body(request); !body) return error_response(body.status());
-  Status done = ctx.service.terminate(ns, request.param("name"));
+  auto body = parse_body(request);
+  if (!body) return error_response(body.status());
+  auto text = [&](const char* key) {
+    auto it = body->find(key);
+    return it != body->end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  controller::Command command;
+  command.verb = verb;
+  command.node_field_selector = text("nodeFieldSelector");
+  command.message = text("message");
+  command.phase = text("phase");
+  if (std::string params = text("outputParameters"); !params.empty()) {
+    // A JSON object of name -> value, as `argo node set` sends it.
+    Json parsed = Json::parse(params, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      return error_response(invalid_argument("outputParameters: expected a JSON object of name to value"));
+    }
+    for (auto& [name, value] : parsed.items()) {
+      command.output_parameters.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+    }
+  }
+  if (verb == controller::Command::Verb::kSetNode && command.node_field_selector.empty()) {
+    return error_response(invalid_argument("nodeFieldSelector is required"));
+  }
+  Status done = ctx.service.command(ns, request.param("name"), command);
   if (!done) return error_response(done);
   auto wf = ctx.service.get(ns, request.param("name"));
   if (!wf) return error_response(wf.status());
   return json_response(*wf);
 }
+
+Response suspend(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kSuspend); }
+Response resume(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kResume); }
+Response stop(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kStop); }
+Response terminate(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kTerminate); }
+Response set(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kSetNode); }
 
 // A new workflow with the same spec, named after the old one, as `argo
 // resubmit` makes it.
@@ -262,7 +295,11 @@ void add_workflow_routes(Router& router) {
   router.add("POST", "/api/v1/workflows/{namespace}/submit", submit);
   router.add("GET", "/api/v1/workflows/{namespace}/{name}", get);
   router.add("DELETE", "/api/v1/workflows/{namespace}/{name}", remove);
+  router.add("PUT", "/api/v1/workflows/{namespace}/{name}/suspend", suspend);
+  router.add("PUT", "/api/v1/workflows/{namespace}/{name}/resume", resume);
+  router.add("PUT", "/api/v1/workflows/{namespace}/{name}/stop", stop);
   router.add("PUT", "/api/v1/workflows/{namespace}/{name}/terminate", terminate);
+  router.add("PUT", "/api/v1/workflows/{namespace}/{name}/set", set);
   router.add("PUT", "/api/v1/workflows/{namespace}/{name}/resubmit", resubmit);
 }
 

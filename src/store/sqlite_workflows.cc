@@ -173,11 +173,13 @@ Result<int64_t> SqliteStore::update_workflow(const WorkflowUpdate& u) {
   SKIFF_RETURN_IF_ERROR(tx.begun());
   auto update = db_->prepare(
       "UPDATE workflows SET phase = ?2, started_at = ?3, finished_at = ?4, status = ?5, "
-      "run_options = COALESCE(?6, run_options), version = version + 1 WHERE uid = ?1 AND version = ?7");
+      "run_options = COALESCE(?6, run_options), manifest = COALESCE(?8, manifest), version = version + 1 "
+      "WHERE uid = ?1 AND version = ?7");
   if (!update) return update.status();
   (*update)->bind(1, u.uid).bind(2, u.phase).bind(3, micros(u.started_at)).bind(4, micros(u.finished_at))
       .bind(5, u.status.dump()).bind(7, u.expected_version);
   if (u.run_options) (*update)->bind(6, u.run_options->dump()); else (*update)->bind_null(6);
+  if (u.manifest) (*update)->bind(8, u.manifest->dump()); else (*update)->bind_null(8);
   SKIFF_RETURN_IF_ERROR((*update)->run());
   if (db_->changes() == 0) {
     return failed_precondition("workflow " + u.uid + ": changed by another writer (expected version " +

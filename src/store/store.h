@@ -68,6 +68,7 @@ struct WorkflowUpdate {
   std::vector<std::string> removed_nodes;
   std::vector<EventRecord> events;   // appended; seq must continue the journal
   std::optional<Json> run_options;   // replaced when set
+  std::optional<Json> manifest;      // replaced when set (spec.suspend by suspend/resume)
 };
 
 // Listing, newest first (created_at descending, then name).
