@@ -125,6 +125,8 @@ Status Engine::Impl::resume_all() {
 
 Status Engine::Impl::apply_command(const Event& event) {
   const bool done = status.finished_at.has_value();
+  // A command may concern any part of the tree: the next pass walks it all.
+  full_walk_next = true;
   switch (event.kind) {
     case Event::Kind::kStop:
       if (!event.node_field_selector.empty()) {

@@ -176,6 +176,18 @@ class DagRun {
         return;
       }
     }
+    // Nothing to do until a running pod reports; a loop whose iterations all
+    // have their nodes follows what changed instead of expanding again.
+    if (existing && existing->type == NodeType::kPod && e_.running_pods.count(existing->id)) return;
+    if (existing && existing->type == NodeType::kTaskGroup && !e_.full_walk) {
+      auto followed = e_.group_progress.find(existing->id);
+      if (followed != e_.group_progress.end()) {
+        if (e_.follow_group(followed->second, id_, context_) && settle_group(*existing)) {
+          e_.group_progress.erase(followed);
+        }
+        return;
+      }
+    }
 
     if (!existing) {
       for (const auto& dep : task.dependencies) execute_task(dep);
@@ -232,6 +244,9 @@ class DagRun {
       group = &e_.create_node(node_name, name, NodeType::kTaskGroup, Phase::kRunning, id_);
     }
     const std::string group_name = group->name;
+    const std::string group_id = group->id;
+    e_.group_progress.erase(group_id);
+    GroupProgress progress;
     bool all_created = true;
     for (size_t k = 0; k < (*loop)->size(); ++k) {
       auto instance = instantiate(spec, (**loop)[k]);
@@ -252,17 +267,28 @@ class DagRun {
         continue;
       }
       e_.add_child(group_name, child_name);
+      progress.add(*n, *instance);
       if (n->fulfilled()) run_exit(task, n->id);
     }
     if (!all_created) return;
-    Node& g = *e_.find_node_by_name(group_name);
+    // Followed on later visits only when every iteration has its node and
+    // none has an exit handler to start once it ends.
+    if (!settle_group(e_.status.nodes[group_id]) && !has_node_hooks(*task.spec)) {
+      e_.group_progress[group_id] = std::move(progress);
+    }
+  }
+
+  // A TaskGroup whose iterations are all fulfilled takes the phase of the
+  // last one that failed, else Succeeded; false while one still runs.
+  bool settle_group(Node& group) {
     Phase phase = Phase::kSucceeded;
-    for (const auto& c : g.children) {
+    for (const auto& c : group.children) {
       const Node& child = e_.status.nodes[c];
-      if (!child.fulfilled()) return;
+      if (!child.fulfilled()) return false;
       if (is_failed_or_error(child.phase)) phase = child.phase;
     }
-    e_.set_phase(g, phase);
+    e_.set_phase(group, phase);
+    return true;
   }
 
   // Creates a Skipped (or Error) node when the `when` says so; true to run.
@@ -329,6 +355,9 @@ class DagRun {
   // Argo's rule: walk the DAG from its roots carrying each branch's last
   // completed phase; omitted/skipped targets inherit their branch's phase.
   Phase assess(const std::vector<std::string>& targets) {
+    // Every task node is reachable from the DAG's roots, so the walk below
+    // would stop at the first one that runs: skip walking while one does.
+    if (any_running()) return Phase::kRunning;
     std::map<std::string, Phase> target_phase;
     std::map<std::string, bool> target_seen;
     for (const auto& t : targets) target_seen[node_id_of(t)] = false;
@@ -396,7 +425,7 @@ class DagRun {
   }
 
   std::string node_id_of(const std::string& task) const {
-    return argo_node_id(e_.options.name, task_node_name(task));
+    return e_.node_id_of(task_node_name(task));
   }
 
   void set_outbound(const std::vector<std::string>& targets) {

@@ -179,6 +179,10 @@ struct Options {
   // The repository's archiveLogs: every pod's log is stored as its
   // "main-logs" output artifact (a template's archiveLocation may ask too).
   bool archive_logs = false;
+  // Walk the whole tree on every advance instead of only what changed since
+  // the last one: slower, and the reference the incremental walk is tested
+  // against.
+  bool walk_everything = false;
 };
 
 struct WorkflowStatus {

@@ -97,6 +97,13 @@ const char* workflow_status_of(Phase root_phase) {
 
 }  // namespace
 
+bool has_node_hooks(const Json& holder) {
+  if (!holder.is_object()) return false;
+  if (!string_field(holder, "onExit").empty()) return true;
+  auto hooks = holder.find("hooks");
+  return hooks != holder.end() && hooks->is_object() && !hooks->empty();
+}
+
 Engine::Impl::HookProgress Engine::Impl::run_node_hooks(const Json& holder, const std::string& node_id,
                                                         const std::string& boundary_id, const TemplateSet& context,
                                                         const expr::Scope& scope, const std::string& prefix) {

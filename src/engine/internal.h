@@ -94,6 +94,24 @@ struct ExecuteRequest {
   }
 };
 
+// A step group every step of which has its node: what later passes need to
+// follow it without expanding its steps (and their loops) again.
+struct GroupProgress {
+  struct Child {
+    Json holder;  // the step, kept for children that are re-executed (not pods)
+    bool continue_failed = false;
+    bool continue_error = false;
+    bool done = false;  // fulfilled, and counted
+  };
+  std::unordered_map<std::string, Child> children;  // by node ID
+  std::vector<std::string> structural;              // IDs of the children that are not pods
+  size_t unfinished = 0;
+
+  void add(const Node& child, const Json& step);
+  // Whether the group goes on past this failed child (continueOn).
+  bool continues(const Node& child) const;
+};
+
 struct Engine::Impl {
   Options options;
   Json workflow;  // the submitted object (metadata, spec)
@@ -164,12 +182,40 @@ struct Engine::Impl {
   };
   std::unordered_map<std::string, MemoLookup> memo;
 
+  // Incremental advancing. A pass walks into an unfinished Steps or DAG node
+  // only when something inside it changed since the pass before (the node is
+  // dirty), or when everything must be looked at again (start, timers,
+  // shutdown: full_walk). Every change to a node marks it and its boundaries
+  // up to the root dirty for the next pass, so a workflow of n nodes costs
+  // O(depth) per event instead of O(n).
+  std::unordered_set<std::string> dirty;       // consulted by the current pass
+  std::unordered_set<std::string> dirty_next;  // collected for the next pass
+  bool full_walk = true;                       // the current pass walks everything
+  bool full_walk_next = true;                  // the next pass must
+  // StepGroup or TaskGroup ID -> its progress, while the group runs.
+  std::unordered_map<std::string, GroupProgress> group_progress;
+  // Steps node ID -> the groups it finished and the scope they built.
+  struct StepsProgress {
+    size_t groups_done = 0;
+    expr::Scope scope;
+  };
+  std::unordered_map<std::string, StepsProgress> steps_progress;
+
+  // Names whose Argo ID was already another node's -> the ID they got.
+  std::unordered_map<std::string, std::string> collided_ids;
+
   // --- nodes (nodes.cc)
+  // The ID of the node with this name (Argo's, unless it collided).
+  std::string node_id_of(const std::string& name) const;
+  // The ID a node of this name gets when it is created now.
+  std::string free_node_id(const std::string& name) const;
   Node* find_node_by_name(const std::string& name);
   Node& create_node(const std::string& name, const std::string& display_name, NodeType type,
                     Phase phase, const std::string& boundary_id, const std::string& message = "");
   void add_child(const std::string& parent_name, const std::string& child_name);
   void set_phase(Node& node, Phase phase, const std::string& message = "");
+  // Records that node changed: it and its boundaries are walked next pass.
+  void mark_dirty(const Node& node);
   std::vector<std::string> outbound_nodes(const std::string& node_id) const;
   std::vector<std::string> pod_outbound_nodes(const Node& node) const;
   // A Retry node's attempts: its children without the hook nodes hung on it.
@@ -221,6 +267,10 @@ struct Engine::Impl {
   // status.synchronization as Argo reports it ({} when nothing is held).
   Json synchronization_json() const;
   Node* execute_steps(Node& node, const Json& tmpl, const TemplateSet& context);
+  // Advances a group's running children; true when none is left unfinished.
+  bool follow_group(GroupProgress& group, const std::string& steps_id, const TemplateSet& context);
+  // Gives a group whose children are all fulfilled its phase; false if one is not.
+  bool assess_group(Node& group, const GroupProgress& progress);
   Node* execute_dag(Node& node, const Json& tmpl, const TemplateSet& context);
   Node* execute_pod(Node& node, const Json& tmpl);
   Node* execute_suspend(Node& node, const Json& tmpl);
@@ -330,6 +380,9 @@ bool selector_matches(const std::vector<FieldTerm>& terms, const Node& node);
 // A suspend node's supplied outputs still unset take their defaults (when
 // it is resumed or its duration runs out); without a default, an error.
 Status default_supplied_outputs(Json* outputs);
+
+// Whether a step or task has lifecycle hooks or an exit handler.
+bool has_node_hooks(const Json& holder);
 
 // Reads a string field, "" when absent or not a string.
 std::string string_field(const Json& object, const char* key);

@@ -30,7 +30,7 @@ std::optional<Node*> Engine::Impl::check_memo(const ExecuteRequest& request, con
                                               const Json& tmpl, const Json& inputs, const Json& memoize) {
   Node* node = find_node_by_name(request.node_name);
   if (node && node->fulfilled()) return node;
-  const std::string id = argo_node_id(options.name, request.node_name);
+  const std::string id = node ? node->id : free_node_id(request.node_name);
   auto lookup = memo.find(id);
   if (lookup == memo.end()) {
     if (!node && (!may_start(request) || !parallelism_allows(request))) return nullptr;

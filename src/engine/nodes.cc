@@ -44,14 +44,34 @@ bool is_completed(Phase phase) {
 
 bool is_failed_or_error(Phase phase) { return phase == Phase::kFailed || phase == Phase::kError; }
 
+std::string Engine::Impl::node_id_of(const std::string& name) const {
+  if (!collided_ids.empty()) {
+    if (auto it = collided_ids.find(name); it != collided_ids.end()) return it->second;
+  }
+  return argo_node_id(options.name, name);
+}
+
+std::string Engine::Impl::free_node_id(const std::string& name) const {
+  std::string id = node_id_of(name);
+  // Argo's IDs are a 32-bit hash of the name: among tens of thousands of
+  // nodes two names share one. The later node takes the first free ID
+  // derived from its name, so that neither overwrites the other.
+  for (int k = 1;; ++k) {
+    auto taken = status.nodes.find(id);
+    if (taken == status.nodes.end() || taken->second.name == name) return id;
+    id = argo_node_id(options.name, name + "\n" + std::to_string(k));
+  }
+}
+
 Node* Engine::Impl::find_node_by_name(const std::string& name) {
-  auto it = status.nodes.find(argo_node_id(options.name, name));
-  return it == status.nodes.end() ? nullptr : &it->second;
+  auto it = status.nodes.find(node_id_of(name));
+  return it == status.nodes.end() || it->second.name != name ? nullptr : &it->second;
 }
 
 Node& Engine::Impl::create_node(const std::string& name, const std::string& display_name, NodeType type,
                                 Phase phase, const std::string& boundary_id, const std::string& message) {
-  std::string id = argo_node_id(options.name, name);
+  std::string id = free_node_id(name);
+  if (id != argo_node_id(options.name, name)) collided_ids[name] = id;
   Node& node = status.nodes[id];
   node.id = id;
   node.name = name;
@@ -66,6 +86,7 @@ Node& Engine::Impl::create_node(const std::string& name, const std::string& disp
   node.started_at = now;
   if (is_completed(phase)) node.finished_at = now;
   progressed = true;
+  mark_dirty(node);
   return node;
 }
 
@@ -77,10 +98,11 @@ void record_named_template(Node& node, const Json& holder) {
 void Engine::Impl::add_child(const std::string& parent_name, const std::string& child_name) {
   Node* parent = find_node_by_name(parent_name);
   if (!parent) return;
-  std::string child_id = argo_node_id(options.name, child_name);
+  std::string child_id = node_id_of(child_name);
   if (std::find(parent->children.begin(), parent->children.end(), child_id) != parent->children.end()) return;
   parent->children.push_back(child_id);
   progressed = true;
+  mark_dirty(*parent);
 }
 
 void Engine::Impl::set_phase(Node& node, Phase phase, const std::string& message) {
@@ -91,6 +113,16 @@ void Engine::Impl::set_phase(Node& node, Phase phase, const std::string& message
   if (is_completed(phase) && !locks.empty()) release_locks(node.id);
   if (phase == Phase::kSucceeded && !memo.empty()) save_memo(node);
   progressed = true;
+  mark_dirty(node);
+}
+
+void Engine::Impl::mark_dirty(const Node& node) {
+  // A marked node's boundaries were marked with it: stop at the first one.
+  for (const Node* n = &node; n && dirty_next.insert(n->id).second;) {
+    if (n->boundary_id.empty()) break;
+    auto it = status.nodes.find(n->boundary_id);
+    n = it == status.nodes.end() ? nullptr : &it->second;
+  }
 }
 
 // A pod is its own outbound node, except a containerSet's: there the leaf

@@ -157,6 +157,11 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
   s.now = now;
   s.actions.clear();
   for (const auto& event : events) {
+    // A step's report changes its own node, which marks the way to it dirty;
+    // anything else (a timer, a command) may concern any part of the tree.
+    if (event.kind != Event::Kind::kStepStarted && event.kind != Event::Kind::kStepFinished) {
+      s.full_walk_next = true;
+    }
     switch (event.kind) {
       case Event::Kind::kStepStarted: {
         auto it = s.status.nodes.find(event.node_id);
@@ -224,6 +229,15 @@ void Engine::Impl::advance_passes() {
                 std::chrono::duration<double>(now - status.started_at).count());
   globals["workflow.duration"] = duration;
   for (int pass = 0; pass < 1000; ++pass) {
+    // A change that progressed without marking a node (none is known, but
+    // being wrong must only cost time) makes the next pass a full one. A
+    // slot under the workflow's parallelism, or a lock, freed in one part of
+    // the tree lets a node start in any other: those walk everything.
+    full_walk = options.walk_everything || full_walk_next || (pass > 0 && dirty_next.empty()) ||
+                workflow_parallelism.has_value() || !waiting_lock.empty();
+    full_walk_next = false;
+    dirty.swap(dirty_next);
+    dirty_next.clear();
     progressed = false;
     globals.erase("workflow.status");
     globals.erase("workflow.failures");
@@ -236,7 +250,13 @@ void Engine::Impl::advance_passes() {
     root.arguments = spec.value("arguments", Json());
     // Suspended, nothing new is evaluated; a shutdown still goes ahead.
     const bool held = suspended && !terminating;
-    if (!held && (!terminating || find_node_by_name(options.name))) execute_template(root);
+    if (!held && (!terminating || find_node_by_name(options.name))) {
+      execute_template(root);
+    } else {
+      // What changed while nothing was walked is not followed: the walk
+      // after this one looks at everything.
+      full_walk_next = true;
+    }
     finish_workflow_if_done();
     if (!progressed || status.finished_at) break;
   }
@@ -245,6 +265,13 @@ void Engine::Impl::advance_passes() {
 Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   Node* existing = find_node_by_name(request.node_name);
   if (existing && existing->fulfilled()) return existing;
+  // Nothing to do until a running pod reports, or while nothing inside a
+  // Steps or DAG node changed.
+  if (existing && existing->type == NodeType::kPod && running_pods.count(existing->id)) return existing;
+  if (existing && !full_walk && (existing->type == NodeType::kSteps || existing->type == NodeType::kDAG) &&
+      !dirty.count(existing->id)) {
+    return existing;
+  }
 
   auto fail = [&](NodeType type, const std::string& message) -> Node* {
     Node* node = existing;
@@ -423,6 +450,7 @@ void Engine::Impl::begin_shutdown(Shutdown kind) {
   if (terminating && !(kind == Shutdown::kTerminate && shutdown != Shutdown::kTerminate)) return;
   shutdown = kind;
   terminating = true;
+  full_walk_next = true;
   switch (kind) {
     case Shutdown::kStop:
       shutdown_node_message = "workflow shutdown with strategy:  Stop";

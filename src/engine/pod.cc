@@ -25,6 +25,7 @@ Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
   add_pod_settings(launch.launch);
   actions.push_back(std::move(launch));
   running_pods.emplace(node.id, tmpl);
+  mark_dirty(node);
   // Argo adds a containerSet's Container nodes once its pod exists.
   if (tmpl.contains("containerSet")) create_container_nodes(node, tmpl);
   // activeDeadlineSeconds (seconds) or timeout (a duration) bounds the pod.

@@ -11,20 +11,87 @@ std::string group_name(const std::string& steps_name, size_t i) {
 
 }  // namespace
 
+void GroupProgress::add(const Node& child, const Json& step) {
+  Child entry;
+  const Json on = step.value("continueOn", Json::object());
+  entry.continue_failed = on.value("failed", false);
+  entry.continue_error = on.value("error", false);
+  entry.done = child.fulfilled();
+  if (child.type != NodeType::kPod) entry.holder = step;
+  auto [it, added] = children.emplace(child.id, std::move(entry));
+  if (!added) return;
+  if (child.type != NodeType::kPod) structural.push_back(child.id);
+  if (!it->second.done) ++unfinished;
+}
+
+bool GroupProgress::continues(const Node& child) const {
+  auto it = children.find(child.id);
+  if (it == children.end()) return false;
+  return (child.phase == Phase::kFailed && it->second.continue_failed) ||
+         (child.phase == Phase::kError && it->second.continue_error);
+}
+
+bool Engine::Impl::follow_group(GroupProgress& group, const std::string& steps_id, const TemplateSet& context) {
+  auto settle = [&](GroupProgress::Child& child, const Node& node) {
+    if (child.done || !node.fulfilled()) return;
+    child.done = true;
+    --group.unfinished;
+  };
+  // Children that are templates of their own (steps, DAG, retry, suspend)
+  // are advanced on every visit; pods change only through events, which
+  // mark them dirty.
+  for (const auto& id : group.structural) {
+    auto& child = group.children[id];
+    if (child.done) continue;
+    Node& node = status.nodes[id];
+    if (!node.fulfilled()) {
+      execute_template(ExecuteRequest::of(node.name, node.display_name, steps_id, child.holder, context));
+    }
+    settle(child, status.nodes[id]);
+  }
+  for (const auto& id : dirty) {
+    auto it = group.children.find(id);
+    if (it != group.children.end()) settle(it->second, status.nodes[id]);
+  }
+  return group.unfinished == 0;
+}
+
+bool Engine::Impl::assess_group(Node& group, const GroupProgress& progress) {
+  for (const auto& child_id : group.children) {
+    if (!status.nodes[child_id].fulfilled()) return false;
+  }
+  std::string failure;
+  for (const auto& child_id : group.children) {
+    const Node& child = status.nodes[child_id];
+    if (is_failed_or_error(child.phase) && !progress.continues(child)) {
+      failure = "child '" + child_id + "' failed";
+      break;
+    }
+  }
+  if (failure.empty()) set_phase(group, Phase::kSucceeded);
+  else set_phase(group, Phase::kFailed, failure);
+  return true;
+}
+
 Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSet& context) {
   if (node.fulfilled()) return &node;
   const std::string node_name = node.name;
   const std::string node_id = node.id;
   const Json& groups = tmpl["steps"];
-  expr::Scope scope;
+  // The groups finished on earlier visits and the scope they built are kept,
+  // so a visit costs the group that runs, not every group before it.
+  StepsProgress& progress = steps_progress[node_id];
+  if (full_walk) progress = StepsProgress{};
+  expr::Scope& scope = progress.scope;
 
-  for (size_t i = 0; i < groups.size(); ++i) {
+  for (size_t i = progress.groups_done; i < groups.size(); ++i) {
     const std::string sg_name = group_name(node_name, i);
     Node* sg = find_node_by_name(sg_name);
+    const bool created = !sg;
     if (!sg) sg = &create_node(sg_name, "[" + std::to_string(i) + "]", NodeType::kStepGroup, Phase::kRunning, node_id);
     if (i == 0) {
       add_child(node_name, sg_name);
-    } else {
+    } else if (created || full_walk) {
       // The previous group's outbound nodes lead into this group.
       Node* prev = find_node_by_name(group_name(node_name, i - 1));
       if (prev->children.empty()) {
@@ -37,7 +104,21 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
     }
 
     // Execute the group (idempotent once fulfilled).
-    if (!sg->fulfilled()) {
+    auto followed = full_walk ? group_progress.end() : group_progress.find(sg->id);
+    if (!sg->fulfilled() && followed != group_progress.end()) {
+      // Every step of the group has its node: follow what changed instead
+      // of expanding the steps (and their loops) again.
+      if (!follow_group(followed->second, node_id, context) || !assess_group(*sg, followed->second)) {
+        return &status.nodes[node_id];
+      }
+      group_progress.erase(followed);
+    } else if (!sg->fulfilled()) {
+      group_progress.erase(sg->id);
+      // Only a group whose steps all have their nodes and no hooks or exit
+      // handlers is followed on later visits: hooks are evaluated, and steps
+      // held back by parallelism started, only by expanding the group again.
+      GroupProgress followable;
+      bool plain = true;
       const Json& steps = groups[i].is_array() ? groups[i] : Json::array();
       expr::Scope full = merged_scope(scope);
       std::vector<std::pair<std::string, Json>> started;  // child name -> step
@@ -107,6 +188,8 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
           if (child) add_child(sg_name, child_name);
           else held_back = true;  // not started yet (parallelism): the group is not done
           started.emplace_back(child_name, instance);
+          if (child) followable.add(*child, instance);
+          if (has_node_hooks(instance)) plain = false;
           // The child's template could not be set up (not found, inputs not
           // bound): Argo errors the group at once, naming the child.
           if (child && child->type == NodeType::kSkipped && child->phase == Phase::kError) {
@@ -146,29 +229,15 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
             break;
           }
         }
-        if (error.empty() && (!all_done || held_back)) return &status.nodes[node_id];
+        if (error.empty() && (!all_done || held_back)) {
+          if (plain && !held_back) group_progress[sg->id] = std::move(followable);
+          return &status.nodes[node_id];
+        }
       }
       if (!error.empty()) {
         set_phase(*sg, Phase::kError, error);
       } else {
-        std::string failure;
-        for (const auto& child_id : sg->children) {
-          const Node& child = status.nodes[child_id];
-          if (!is_failed_or_error(child.phase)) continue;
-          bool continues = false;
-          for (const auto& [name, step] : started) {
-            if (name != child.name) continue;
-            const Json on = step.value("continueOn", Json::object());
-            continues = (child.phase == Phase::kFailed && on.value("failed", false)) ||
-                        (child.phase == Phase::kError && on.value("error", false));
-          }
-          if (!continues) {
-            failure = "child '" + child_id + "' failed";
-            break;
-          }
-        }
-        if (failure.empty()) set_phase(*sg, Phase::kSucceeded);
-        else set_phase(*sg, Phase::kFailed, failure);
+        assess_group(*sg, followable);
       }
     }
     if (!sg->fulfilled()) return &status.nodes[node_id];
@@ -181,6 +250,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
       }
       self.outbound_nodes = outbound;
       set_phase(self, Phase::kFailed, sg->message);
+      steps_progress.erase(node_id);
       return &self;
     }
     // The group's results become visible to the groups after it.
@@ -192,6 +262,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
         add_loop_to_scope(scope, "steps." + step_name, iteration_ids(status.nodes, *sg, sg_name + "." + step_name));
       }
     }
+    progress.groups_done = i + 1;
   }
 
   Node& self = status.nodes[node_id];
@@ -205,6 +276,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
   }
   self.outbound_nodes = outbound;
   auto outputs = outputs_from_scope(tmpl, scope);
+  steps_progress.erase(node_id);
   if (!outputs) {
     set_phase(self, Phase::kError, outputs.status().message());
     return &self;

@@ -152,7 +152,7 @@ std::optional<Node*> Engine::Impl::hold_for_locks(const ExecuteRequest& request,
   Node* node = find_node_by_name(request.node_name);
   if (node && node->fulfilled()) return node;
   if (!node && (!may_start(request) || !parallelism_allows(request))) return nullptr;
-  const std::string id = argo_node_id(options.name, request.node_name);
+  const std::string id = node ? node->id : free_node_id(request.node_name);
   auto waiting = acquire_locks(id, sync);
   if (!waiting) {
     if (!node) {

@@ -304,7 +304,7 @@ Result<std::vector<spec::Object>> load_objects(const std::string& path, bool opt
 
 }  // namespace
 
-CaseRun run_case(const std::string& dir) {
+CaseRun run_case(const std::string& dir, bool walk_everything) {
   CaseRun run;
   auto script = read_yaml_file(dir + "/script.yaml", true);
   auto workflows = load_objects(dir + "/workflow.yaml", false);
@@ -324,6 +324,7 @@ CaseRun run_case(const std::string& dir) {
   options.entrypoint = scalar_text(options_doc.value("entrypoint", Json("")));
   options.service_account = scalar_text(options_doc.value("serviceAccount", Json("")));
   options.uid = scalar_text(options_doc.value("uid", Json("")));
+  options.walk_everything = walk_everything;
   const Json parameters = options_doc.value("parameters", Json::object());
   for (const auto& [name, value] : parameters.items()) {
     options.parameters.emplace_back(name, scalar_text(value));

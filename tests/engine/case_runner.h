@@ -50,7 +50,8 @@ struct CaseRun {
   std::vector<Json> cache_saves;      // {cache, key, outputs, second} per kCacheSave
 };
 
-// Runs the case in `dir` (workflow.yaml, script.yaml, optional library.yaml).
-CaseRun run_case(const std::string& dir);
+// Runs the case in `dir` (workflow.yaml, script.yaml, optional library.yaml);
+// walk_everything: the engine re-walks the whole tree on every advance.
+CaseRun run_case(const std::string& dir, bool walk_everything = false);
 
 }  // namespace skiff::enginetest
