@@ -267,7 +267,9 @@ int run_command(const RunFlags& flags) {
   bool machine_output = flags.output == "json" || flags.output == "yaml" || flags.output == "name";
   bool live = !machine_output && ::isatty(STDOUT_FILENO);
   ProgressView view(live, flags.quiet);
-  options.on_change = [&view](const nlohmann::json& wf) { view.update(wf); };
+  // Rendering needs the whole Workflow object after every change; a quiet
+  // run does not pay for building it.
+  if (!flags.quiet) options.on_change = [&view](const nlohmann::json& wf) { view.update(wf); };
   options.accept_commands = true;
   options.on_command = [&flags, live](const std::string& verb, const Status& outcome) {
     if (flags.quiet || live) return;  // the live tree shows what changed

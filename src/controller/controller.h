@@ -8,11 +8,13 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +56,9 @@ struct RunOptions {
   bool accept_commands = false;
   // Called with each command once it was applied or refused.
   std::function<void(const std::string& verb, const Status& outcome)> on_command;
+  // Steps in flight at once; more wait, Pending, for one to end. 0: as many
+  // as the process's open-file limit allows (each step holds a few files).
+  size_t max_running = 0;
 };
 
 // Gives the workflow its name: metadata.name, or generateName plus five
@@ -120,6 +125,9 @@ class LocalRun {
   RunOptions options_;
   const std::vector<spec::Object>* library_ = nullptr;
   std::set<std::string> stopping_;  // steps cancelled and not yet ended
+  // Launches held back by max_running, in order; cancelled ones leave the set.
+  std::deque<engine::Action> waiting_;
+  std::unordered_set<std::string> waiting_ids_;
   std::atomic<bool> terminate_requested_{false};
   std::unique_ptr<artifacts::Store> store_;
   std::unique_ptr<internal::ArtifactStaging> staging_;

@@ -1,6 +1,9 @@
 // Runs one workflow to completion on this machine: engine + local runtime.
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
@@ -27,7 +30,15 @@ void make_dirs(const std::string& path) {
 }  // namespace
 
 LocalRun::LocalRun(runtime::Runtime& runtime, RunOptions options)
-    : runtime_(runtime), options_(std::move(options)) {}
+    : runtime_(runtime), options_(std::move(options)) {
+  if (options_.max_running == 0) {
+    // A step holds up to six descriptors (pipes, pidfds, its log) while it runs.
+    rlimit files{};
+    rlim_t limit = ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? files.rlim_cur : 1024;
+    if (limit == RLIM_INFINITY || limit > 1048576) limit = 1048576;
+    options_.max_running = std::max<size_t>(16, (static_cast<size_t>(limit) - 64) / 8);
+  }
+}
 
 LocalRun::~LocalRun() = default;
 
@@ -120,7 +131,8 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     }
     auto timer = engine.next_timer();
     if (events.empty() && !(timer && *timer <= clock_now())) {
-      if (runtime_.running() == 0 && !timer && !terminate_requested_.load() && !mailbox) {
+      if (runtime_.running() == 0 && waiting_ids_.empty() && !timer && !terminate_requested_.load() &&
+          !mailbox) {
         // Nothing runs and nothing is due: only a resume could move it on,
         // and this run takes no commands.
         break;
@@ -182,8 +194,18 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
   std::vector<engine::Event> started;
   for (auto& action : actions) {
     if (action.kind == engine::Action::Kind::kCancel) {
-      runtime_.cancel(action.node_id);
-      stopping_.insert(action.node_id);
+      if (!waiting_ids_.erase(action.node_id)) {
+        runtime_.cancel(action.node_id);
+        stopping_.insert(action.node_id);
+        continue;
+      }
+      // Never started: it ends as a cancelled step would.
+      engine::Event event;
+      event.kind = engine::Event::Kind::kStepFinished;
+      event.node_id = action.node_id;
+      event.exit_code = 128 + SIGTERM;
+      event.killed = true;
+      started.push_back(std::move(event));
       continue;
     }
     if (action.kind == engine::Action::Kind::kCacheLookup) {
@@ -195,6 +217,13 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
       (void)cache_store(options_.cache_dir, action, clock_now());
       continue;
     }
+    waiting_ids_.insert(action.node_id);
+    waiting_.push_back(std::move(action));
+  }
+  while (!waiting_.empty() && runtime_.running() < options_.max_running) {
+    engine::Action action = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (!waiting_ids_.erase(action.node_id)) continue;  // cancelled while it waited
     auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_, options_.artifact_root, store_.get()});
     Status launched = spec ? staging_->stage(action.launch.tmpl, *spec) : spec.status();
     if (launched) launched = runtime_.launch(*spec);
