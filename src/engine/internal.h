@@ -201,6 +201,9 @@ struct Engine::Impl {
   };
   std::unordered_map<std::string, StepsProgress> steps_progress;
 
+  // Unfinished nodes with many children -> those children, for add_child.
+  static constexpr size_t kIndexedChildren = 64;
+  std::unordered_map<std::string, std::unordered_set<std::string>> children_index;
   // Names whose Argo ID was already another node's -> the ID they got.
   std::unordered_map<std::string, std::string> collided_ids;
 

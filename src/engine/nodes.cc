@@ -99,8 +99,17 @@ void Engine::Impl::add_child(const std::string& parent_name, const std::string& 
   Node* parent = find_node_by_name(parent_name);
   if (!parent) return;
   std::string child_id = node_id_of(child_name);
-  if (std::find(parent->children.begin(), parent->children.end(), child_id) != parent->children.end()) return;
-  parent->children.push_back(child_id);
+  auto& children = parent->children;
+  if (children.size() < kIndexedChildren) {
+    if (std::find(children.begin(), children.end(), child_id) != children.end()) return;
+  } else {
+    // A loop's group has up to 100,000 children: searching them for every
+    // one added would be quadratic.
+    auto [index, made] = children_index.try_emplace(parent->id);
+    if (made) index->second.insert(children.begin(), children.end());
+    if (!index->second.insert(child_id).second) return;
+  }
+  children.push_back(child_id);
   progressed = true;
   mark_dirty(*parent);
 }
@@ -112,6 +121,7 @@ void Engine::Impl::set_phase(Node& node, Phase phase, const std::string& message
   if (is_completed(phase) && !node.finished_at) node.finished_at = now;
   if (is_completed(phase) && !locks.empty()) release_locks(node.id);
   if (phase == Phase::kSucceeded && !memo.empty()) save_memo(node);
+  if (is_completed(phase) && !children_index.empty()) children_index.erase(node.id);
   progressed = true;
   mark_dirty(node);
 }
