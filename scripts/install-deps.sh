@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git ca-certificates
   libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libre2-dev            # Go-compatible regular expressions (expr)
+  libssl-dev            # digests and AES of sprig functions (expr)
+  tzdata                # time zone rules for expressions (expr)
   libgtest-dev libgmock-dev
   libcurl4-openssl-dev  # http templates' requests
   libcpp-httplib-dev    # the server's HTTP API, the CLI's client, HTTP servers in tests

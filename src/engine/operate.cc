@@ -89,6 +89,10 @@ Result<std::unique_ptr<Engine>> Engine::create(const spec::Object& workflow, std
   g["workflow.name"] = options.name;
   g["workflow.namespace"] = options.namespace_;
   g["workflow.uid"] = options.uid;
+  // sprig's random functions draw from the workflow's uid, mixed by the
+  // expression layer with the clock and the node's scope: values differ
+  // between nodes and runs, yet a replay of the same events repeats them.
+  expr::set_entropy(g, options.name + "/" + options.uid);
   g["workflow.mainEntrypoint"] = impl->entrypoint;
   std::string sa = options.service_account.empty() ? string_field(impl->spec, "serviceAccountName")
                                                    : options.service_account;

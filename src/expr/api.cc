@@ -3,6 +3,7 @@
 
 #include "expr/dates.h"
 #include "expr/exprlang.h"
+#include "expr/sprig.h"
 #include "expr/expr.h"
 
 namespace skiff::expr {
@@ -24,6 +25,8 @@ std::string format_go_time(std::string_view layout, Time t) {
 void set_clock(Scope& scope, Time now) {
   scope[internal::kClockKey] = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
 }
+
+void set_entropy(Scope& scope, std::string_view seed) { scope[internal::kEntropyKey] = std::string(seed); }
 
 Result<Json> evaluate_expression(std::string_view expression, const Scope& scope) {
   return evaluate_expression(expression, expand_scope(scope));

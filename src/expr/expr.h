@@ -37,6 +37,12 @@ using Scope = std::unordered_map<std::string, std::string>;
 // name any tag or expression can spell.
 void set_clock(Scope& scope, Time now);
 
+// Makes `seed` the entropy sprig's random functions (randAlphaNum, uuidv4,
+// shuffle, encryptAES, ...) draw from with this scope; mixed with the
+// expression and the scope, so that an evaluation is repeatable. Without it
+// they fail ("sprig.randAlpha: the evaluation has no source of randomness").
+void set_entropy(Scope& scope, std::string_view seed);
+
 enum class Unresolved {
   kKeep,   // an unknown simple tag is left in place, as Argo does while a
            // value is not yet known

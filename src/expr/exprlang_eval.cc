@@ -1,9 +1,11 @@
 // Tree-walking evaluation of expr-lang over JSON values.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "expr/dates.h"
 #include "expr/exprlang.h"
+#include "expr/sprig.h"
 #include "expr/values.h"
 
 namespace skiff::expr::internal {
@@ -254,6 +256,16 @@ class Evaluator {
     fail("operator \"in\" not defined on " + go_type_name(container));
   }
 
+  // Created on the first random call: seeding reads the whole environment.
+  RandomSource* random_source() {
+    if (!random_) {
+      auto it = env_.find(kEntropyKey);
+      if (it == env_.end() || !it->is_string()) return nullptr;
+      random_.emplace(it->get<std::string>() + '\0' + std::string(source_) + '\0' + env_.dump());
+    }
+    return &*random_;
+  }
+
   Json call(const Node& n) {
     const Node& callee = *n.children[0];
     std::string name;
@@ -275,6 +287,7 @@ class Evaluator {
     for (size_t i = 1; i < n.children.size(); ++i) args.push_back(eval(*n.children[i]));
     if (sprig) {
       if (is_sprig_date_function(name)) return call_sprig_date(name, args, clock_of(env_));
+      if (is_sprig_random_function(name)) return call_sprig_random(name, args, random_source());
       if (!is_sprig_function(name)) fail("unknown func sprig." + name);
       return call_sprig(name, args);
     }
@@ -293,6 +306,7 @@ class Evaluator {
     Args args;
     for (size_t i = 1; i < n.children.size(); ++i) args.push_back(eval(*n.children[i]));
     if (is_time(subject) || is_duration(subject)) return call_time_method(subject, method, args);
+    if (is_semver(subject)) return call_semver_method(subject, method, args);
     fail("type " + go_type_name(subject) + " has no method " + method);
   }
 
@@ -408,6 +422,7 @@ class Evaluator {
   std::vector<Frame> frames_;
   std::vector<std::pair<std::string, Json>> variables_;
   size_t steps_ = 0;
+  std::optional<RandomSource> random_;
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "expr/go_time.h"
+#include "expr/sprig.h"
 
 #include <cctype>
 #include <cstdio>
@@ -295,6 +296,7 @@ int64_t duration_of(const Json& v) { return v.at(kDurationKey).get<int64_t>(); }
 Json plain_json(const Json& v) {
   if (is_time(v)) return format_go_time("2006-01-02T15:04:05.999999999Z07:00", time_of(v));
   if (is_duration(v)) return duration_of(v);
+  if (is_semver(v)) return semver_text(v);
   if (v.is_array() || v.is_object()) {
     Json out = v;
     for (auto& item : out) item = plain_json(item);

@@ -65,6 +65,9 @@ const SprigTable& sprig_table() {
     add_sprig_strings(t);
     add_sprig_collections(t);
     add_sprig_more(t);
+    add_sprig_crypto(t);
+    add_sprig_semver(t);
+    add_sprig_urls(t);
     return t;
   }();
   return table;

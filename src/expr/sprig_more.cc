@@ -1,7 +1,6 @@
 // sprig: the rest of the deterministic functions: case conversions, word
-// wrapping, checksums, base32, paths, type tests, dict helpers and the must*
-// forms. (Sprig's random, crypto and network functions are not offered:
-// expressions are pure and repeatable.)
+// wrapping, adler32, base32, paths, type tests, dict helpers and the must*
+// forms. (Hashes, ciphers and random values live in sprig_crypto.cc.)
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -116,97 +115,6 @@ std::string ext_path(const std::string& p) {
   return "";
 }
 
-uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
-uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-std::string hex(const uint8_t* bytes, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 15];
-  }
-  return out;
-}
-
-// The message padded to whole 64-byte blocks, length in bits at the end (big-endian).
-std::string md_padded(const std::string& s) {
-  std::string m = s;
-  uint64_t bits = static_cast<uint64_t>(s.size()) * 8;
-  m += static_cast<char>(0x80);
-  while (m.size() % 64 != 56) m += '\0';
-  for (int i = 7; i >= 0; --i) m += static_cast<char>((bits >> (i * 8)) & 0xFF);
-  return m;
-}
-
-uint32_t be32(const std::string& m, size_t at) {
-  return (static_cast<uint32_t>(static_cast<uint8_t>(m[at])) << 24) | (static_cast<uint32_t>(static_cast<uint8_t>(m[at + 1])) << 16) |
-         (static_cast<uint32_t>(static_cast<uint8_t>(m[at + 2])) << 8) | static_cast<uint32_t>(static_cast<uint8_t>(m[at + 3]));
-}
-
-template <size_t N>
-std::string digest_hex(const std::array<uint32_t, N>& h) {
-  uint8_t out[N * 4];
-  for (size_t i = 0; i < N; ++i) {
-    for (int b = 0; b < 4; ++b) out[i * 4 + b] = static_cast<uint8_t>(h[i] >> (24 - 8 * b));
-  }
-  return hex(out, sizeof out);
-}
-
-std::string sha1(const std::string& s) {
-  std::array<uint32_t, 5> h = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  const std::string m = md_padded(s);
-  for (size_t block = 0; block < m.size(); block += 64) {
-    uint32_t w[80];
-    for (int i = 0; i < 16; ++i) w[i] = be32(m, block + i * 4);
-    for (int i = 16; i < 80; ++i) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; ++i) {
-      uint32_t f, k;
-      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
-      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
-      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-      else f = b ^ c ^ d, k = 0xCA62C1D6;
-      uint32_t t = rotl(a, 5) + f + e + k + w[i];
-      e = d, d = c, c = rotl(b, 30), b = a, a = t;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-  }
-  return digest_hex(h);
-}
-
-std::string sha256(const std::string& s) {
-  static const uint32_t k[64] = {
-      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-      0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-      0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-      0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-      0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-      0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-      0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-      0xc67178f2};
-  std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const std::string m = md_padded(s);
-  for (size_t block = 0; block < m.size(); block += 64) {
-    uint32_t w[64];
-    for (int i = 0; i < 16; ++i) w[i] = be32(m, block + i * 4);
-    for (int i = 16; i < 64; ++i) {
-      uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int i = 0; i < 64; ++i) {
-      uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
-      uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-      hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-  }
-  return digest_hex(h);
-}
-
 const char* kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 std::string b32enc(const std::string& s) {
@@ -277,9 +185,30 @@ Json merge_overwrite(Json dst, const Json& src) {
   return dst;
 }
 
+// goutils.AbbreviateFull: at most max_width bytes around offset, "..." marking
+// what was cut on either side.
+std::string abbreviate_full(const std::string& s, int64_t offset, int64_t max_width) {
+  const int64_t n = static_cast<int64_t>(s.size());
+  if (s.empty() || max_width < 4 || n <= max_width) return s;
+  offset = std::min(offset, n);
+  if (n - offset < max_width - 3) offset = n - (max_width - 3);
+  if (offset <= 4) return s.substr(0, static_cast<size_t>(max_width - 3)) + "...";
+  if (max_width < 7) return s;
+  if (offset + max_width - 3 < n) return "..." + abbreviate_full(s.substr(static_cast<size_t>(offset)), 0, max_width - 3);
+  return "..." + s.substr(static_cast<size_t>(n - (max_width - 3)));
+}
+
 }  // namespace
 
 void add_sprig_more(SprigTable& t) {
+  t["abbrevboth"] = [](Args& a) {
+    expect_args("abbrevboth", a, 3, 3);
+    int64_t left = sprig_int(a[0]), right = sprig_int(a[1]);
+    std::string s = sprig_string(a[2]);
+    if (right < 4 || (left > 0 && right < 7)) return Json(s);
+    return Json(abbreviate_full(s, left, right));
+  };
+  t["trimall"] = t["trimAll"];
   t["abbrev"] = [](Args& a) {
     expect_args("abbrev", a, 2, 2);
     int64_t width = sprig_int(a[0]);
@@ -334,8 +263,6 @@ void add_sprig_more(SprigTable& t) {
     expect_args("plural", a, 3, 3);
     return Json(sprig_int(a[2]) == 1 ? sprig_string(a[0]) : sprig_string(a[1]));
   };
-  t["sha1sum"] = [](Args& a) { expect_args("sha1sum", a, 1, 1); return Json(sha1(sprig_string(a[0]))); };
-  t["sha256sum"] = [](Args& a) { expect_args("sha256sum", a, 1, 1); return Json(sha256(sprig_string(a[0]))); };
   t["adler32sum"] = [](Args& a) {
     expect_args("adler32sum", a, 1, 1);
     uint32_t x = 1, y = 0;

@@ -9,6 +9,7 @@
 //
 //   ## env {json}           expr-lang: the environment
 //   ## now 2024-03-05T14:07:09Z   the evaluation clock (now(), sprig.ago, ...)
+//   ## entropy TEXT         the seed of sprig's random functions
 //   ## scope {json}         substitution: the scope (an object of strings)
 //   ## mode keep|error      substitution: what unknown tags do
 //   ## results {json}       depends: the task results
@@ -34,6 +35,7 @@ struct Context {
   Unresolved mode = Unresolved::kKeep;
   Json results = Json::object();
   std::optional<Time> now;
+  std::optional<std::string> entropy;
 };
 
 std::string unescape(const std::string& s) {
@@ -76,6 +78,11 @@ Outcome run(const std::string& table, const std::string& input, const Context& c
       set_clock(clock, *ctx.now);
       for (const auto& [k, v] : clock) env[k] = v;
     }
+    if (ctx.entropy) {
+      Scope seed;
+      set_entropy(seed, *ctx.entropy);
+      for (const auto& [k, v] : seed) env[k] = v;
+    }
     return outcome_of(evaluate_expression(input, env));
   }
   if (table == "govaluate") return outcome_of(evaluate_condition(input));
@@ -107,6 +114,7 @@ int run_table(const std::string& table) {
       else if (key == "results") ctx.results = Json::parse(arg);
       else if (key == "mode") ctx.mode = arg == "error" ? Unresolved::kError : Unresolved::kKeep;
       else if (key == "now") ctx.now = parse_rfc3339(arg);
+      else if (key == "entropy") ctx.entropy = arg;
       else if (key == "scope") {
         ctx.scope.clear();
         const Json scope = Json::parse(arg);
