@@ -7,6 +7,7 @@
 
 #include "expr/exprlang.h"
 #include "expr/sprig.h"
+#include "expr/zones.h"
 
 namespace skiff::expr::internal {
 namespace {
@@ -19,12 +20,12 @@ GoTime require_clock(const std::optional<GoTime>& now, const std::string& name) 
   return *now;
 }
 
-// Zones: only UTC is known; Go's "Local" is UTC on the controller.
-bool known_zone(const std::string& zone) { return zone.empty() || zone == "UTC" || zone == "Local"; }
+GoTime in_utc(GoTime t) { return in_zone(std::move(t), ""); }
 
-GoTime in_utc(GoTime t) {
-  t.offset_seconds = 0;
-  return t;
+const std::string& zone_arg(const std::string& name, const Args& a, size_t i) {
+  const std::string& zone = string_arg(name, a, i);
+  if (!known_zone(zone)) fail("unknown time zone " + zone);
+  return zone;
 }
 
 // expr-lang's date(): a time, or text in one of the layouts it tries.
@@ -32,14 +33,11 @@ Json expr_date(Args& a, const std::optional<GoTime>&) {
   expect_args("date", a, 1, 3);
   if (is_time(a[0])) return a[0];
   const std::string& text = string_arg("date", a, 0);
-  if (a.size() == 3) {
-    const std::string& zone = string_arg("date", a, 2);
-    if (!known_zone(zone)) fail("unknown time zone " + zone);
-  }
+  const std::string zone = a.size() == 3 ? zone_arg("date", a, 2) : std::string();
   std::string error;
   GoTime t;
   if (a.size() >= 2) {
-    if (!parse_go_time(string_arg("date", a, 1), text, &t, &error)) fail(error);
+    if (!parse_go_time(string_arg("date", a, 1), text, &t, &error, zone)) fail(error);
     return make_time(t);
   }
   static const char* kLayouts[] = {
@@ -59,7 +57,7 @@ Json expr_date(Args& a, const std::optional<GoTime>&) {
       "3:04PM",
   };
   for (const char* layout : kLayouts) {
-    if (parse_go_time(layout, text, &t, &error)) return make_time(t);
+    if (parse_go_time(layout, text, &t, &error, zone)) return make_time(t);
   }
   fail("invalid date " + text);
 }
@@ -74,6 +72,14 @@ Json expr_duration(Args& a) {
 
 // Sprig's reading of a date argument: a time, a whole number of seconds since
 // the epoch, or (anything else) the current time.
+// Sprig's zone argument: one it cannot load falls back to UTC, as sprig's
+// dateInZone does; without one, Go's Local (UTC here).
+std::string sprig_zone(const Args& a, size_t i) {
+  if (a.size() <= i) return "";
+  std::string zone = sprig_string(a[i]);
+  return known_zone(zone) ? zone : "";
+}
+
 GoTime sprig_time(const Json& v, const std::optional<GoTime>& now, const std::string& name) {
   if (is_time(v)) return time_of(v);
   if (v.is_number_integer()) return GoTime{as_int64(v), 0, 0};
@@ -177,8 +183,7 @@ Json call_date_builtin(const std::string& name, Args& a, const std::optional<GoT
   if (name == "date") return expr_date(a, now);
   if (name == "duration") return expr_duration(a);
   expect_args("timezone", a, 1, 1);
-  const std::string& zone = string_arg("timezone", a, 0);
-  if (!known_zone(zone)) fail("unknown time zone " + zone);
+  const std::string& zone = zone_arg("timezone", a, 0);
   return Json(zone.empty() ? "UTC" : zone);
 }
 
@@ -205,11 +210,11 @@ Json call_sprig_date(const std::string& name, Args& a, const std::optional<GoTim
   }
   if (name == "date" || name == "dateInZone" || name == "date_in_zone") {
     expect_args(name, a, name == "date" ? 2 : 3, name == "date" ? 2 : 3);
-    return Json(format_go_time(sprig_string(a[0]), in_utc(sprig_time(a[1], now, name))));
+    return Json(format_go_time(sprig_string(a[0]), in_zone(sprig_time(a[1], now, name), sprig_zone(a, 2))));
   }
   if (name == "htmlDate" || name == "htmlDateInZone") {
     expect_args(name, a, name == "htmlDate" ? 1 : 2, name == "htmlDate" ? 1 : 2);
-    return Json(format_go_time("2006-01-02", in_utc(sprig_time(a[0], now, name))));
+    return Json(format_go_time("2006-01-02", in_zone(sprig_time(a[0], now, name), sprig_zone(a, 1))));
   }
   if (name == "dateModify" || name == "date_modify" || name == "mustDateModify" || name == "must_date_modify") {
     expect_args(name, a, 2, 2);
@@ -280,7 +285,7 @@ Json call_time_method(const Json& subject, const std::string& name, Args& a) {
   const GoTime t = time_of(subject);
   auto number = [&](const char* layout) { none(); return int_value(std::stoll(format_go_time(layout, t))); };
   if (name == "Year") return number("2006");
-  if (name == "Month") return number("1");
+  if (name == "Month") return none(), make_month(static_cast<int>(std::stoi(format_go_time("1", t))));
   if (name == "Day") return number("2");
   if (name == "Hour") return number("15");
   if (name == "Minute") return number("4");
@@ -289,11 +294,11 @@ Json call_time_method(const Json& subject, const std::string& name, Args& a) {
   if (name == "Nanosecond") return none(), int_value(t.nanos);
   if (name == "Weekday") {
     none();
-    static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
     std::string day = format_go_time("Monday", t);
-    for (int i = 0; i < 7; ++i) {
-      if (day == kDays[i]) return int_value(i);
-    }
+    static const char* kNames[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+    int index = 0;
+    while (index < 6 && day != kNames[index]) ++index;
+    return make_weekday(index);
   }
   if (name == "Unix") return none(), int_value(t.seconds);
   if (name == "UnixMilli") return none(), int_value(t.seconds * 1000 + t.nanos / 1'000'000);
@@ -301,6 +306,11 @@ Json call_time_method(const Json& subject, const std::string& name, Args& a) {
   if (name == "UnixNano") return none(), int_value(t.seconds * kSecond + t.nanos);
   if (name == "IsZero") return none(), Json(compare_times(t, zero_go_time()) == 0);
   if (name == "UTC" || name == "Local") return none(), make_time(in_utc(t));
+  if (name == "In") {
+    expect_args(name, a, 1, 1);
+    return make_time(in_zone(t, zone_arg(name, a, 0)));
+  }
+  if (name == "Location") return none(), Json(t.zone.empty() ? (t.offset_seconds == 0 ? "UTC" : "") : t.zone);
   if (name == "String") return none(), Json(go_time_string(t));
   if (name == "Format") {
     expect_args(name, a, 1, 1);

@@ -213,6 +213,9 @@ class Evaluator {
     }
     Json left = eval(*n.children[0]);
     Json right = eval(*n.children[1]);
+    // A time.Month or time.Weekday operand counts as its number, as in Go.
+    if (is_named_number(left)) left = int_value(named_number_of(left));
+    if (is_named_number(right)) right = int_value(named_number_of(right));
     if (auto dated = date_binary(op, left, right)) return *dated;
     if (op == "==") return values_equal(left, right);
     if (op == "!=") return !values_equal(left, right);
@@ -307,6 +310,7 @@ class Evaluator {
     for (size_t i = 1; i < n.children.size(); ++i) args.push_back(eval(*n.children[i]));
     if (is_time(subject) || is_duration(subject)) return call_time_method(subject, method, args);
     if (is_semver(subject)) return call_semver_method(subject, method, args);
+    if (is_named_number(subject) && method == "String" && args.empty()) return Json(named_number_text(subject));
     fail("type " + go_type_name(subject) + " has no method " + method);
   }
 

@@ -1,4 +1,5 @@
 #include "expr/go_format.h"
+#include "expr/sprig.h"
 
 #include <charconv>
 #include <cmath>
@@ -95,6 +96,8 @@ std::string go_float_json(double value) {
 std::string go_sprint(const Json& value) {
   if (is_time(value)) return go_time_string(time_of(value));
   if (is_duration(value)) return format_go_duration(duration_of(value));
+  if (is_named_number(value)) return named_number_text(value);
+  if (is_semver(value)) return semver_text(value);
   switch (value.type()) {
     case Json::value_t::null: return "<nil>";
     case Json::value_t::boolean: return value.get<bool>() ? "true" : "false";
@@ -158,7 +161,9 @@ void go_json_quote(const std::string& s, std::string* out) {
 }
 
 bool go_json_marshal(const Json& value, std::string* out) {
-  if (is_time(value) || is_duration(value)) return go_json_marshal(plain_json(value), out);
+  if (is_time(value) || is_duration(value) || is_named_number(value) || is_semver(value)) {
+    return go_json_marshal(plain_json(value), out);
+  }
   switch (value.type()) {
     case Json::value_t::null: *out += "null"; return true;
     case Json::value_t::boolean: *out += value.get<bool>() ? "true" : "false"; return true;

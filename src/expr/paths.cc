@@ -1,6 +1,8 @@
 // Which names an expression reads, and whether an environment has them:
 // Argo keeps an expression tag unresolved while one of its names is missing.
+#include "expr/dates.h"
 #include "expr/exprlang.h"
+#include "expr/sprig.h"
 #include "expr/values.h"
 
 namespace skiff::expr::internal {
@@ -43,8 +45,12 @@ std::vector<std::string> referenced_paths(const Node& root) {
 bool env_has_path(const Json& env, const std::string& dotted) {
   size_t dot = dotted.find('.');
   std::string head = dotted.substr(0, dot);
-  if (dot == std::string::npos && (is_builtin(head) || is_argo_function(head))) return true;
-  if (head == "sprig") return dot == std::string::npos || is_sprig_function(dotted.substr(dot + 1));
+  if (dot == std::string::npos && (is_builtin(head) || is_argo_function(head) || is_date_builtin(head))) return true;
+  if (head == "sprig") {
+    if (dot == std::string::npos) return true;
+    const std::string name = dotted.substr(dot + 1);
+    return is_sprig_function(name) || is_sprig_date_function(name) || is_sprig_random_function(name);
+  }
   const Json* at = &env;
   size_t start = 0;
   while (true) {

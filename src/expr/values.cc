@@ -4,6 +4,7 @@
 #include "expr/go_format.h"
 #include "expr/go_time.h"
 #include "expr/regex.h"
+#include "expr/sprig.h"
 
 namespace skiff::expr::internal {
 
@@ -61,6 +62,8 @@ const std::string& string_arg(const std::string& name, const Args& args, size_t 
 std::string go_type_name(const Json& value) {
   if (is_time(value)) return "time.Time";
   if (is_duration(value)) return "time.Duration";
+  if (is_named_number(value)) return named_number_type(value);
+  if (is_semver(value)) return "*semver.Version";
   switch (value.type()) {
     case Json::value_t::null: return "<nil>";
     case Json::value_t::boolean: return "bool";
