@@ -185,6 +185,27 @@ struct Options {
   bool walk_everything = false;
 };
 
+// One custom metric a template's or the workflow's `metrics.prometheus`
+// emitted, evaluated as Argo does when the node (or the workflow) completes:
+// name, help, labels and `when` substituted with the emitter's variables
+// ({{status}}, {{duration}}, {{exitCode}}, {{inputs.parameters.*}},
+// {{outputs.*}}; {{workflow.status}}, {{workflow.duration}} at workflow
+// level), then the value. A metric Argo would refuse (no help, a `when` that
+// does not evaluate, a value that is not a number) is kept with `error` set
+// and no value: Argo logs such errors and emits nothing. The controller
+// folds samples into its registry by name and labels: a counter adds the
+// value, a gauge takes it, a histogram observes it.
+struct MetricSample {
+  std::string node_id;  // empty for the workflow's own metrics
+  std::string name;
+  std::string help;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::string type;  // "counter", "gauge" or "histogram"
+  double value = 0;
+  std::vector<double> buckets;  // histogram
+  std::string error;
+};
+
 struct WorkflowStatus {
   Phase phase = Phase::kPending;
   bool started = false;
@@ -194,6 +215,8 @@ struct WorkflowStatus {
   Json outputs;  // global outputs, or null
   // Node ID -> node. Iteration order is not Argo's concern; IDs are stable.
   std::unordered_map<std::string, Node> nodes;
+  // Custom metrics emitted so far, in the order they were.
+  std::vector<MetricSample> metrics;
 };
 
 class Engine {

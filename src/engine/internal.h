@@ -234,6 +234,16 @@ struct Engine::Impl {
   // --- execution (operate.cc, steps.cc, dag.cc, pod.cc)
   void advance();
   void advance_passes();
+
+  // --- custom metrics (metrics.cc)
+  // Node ID -> its template's metrics.prometheus, until the node is fulfilled.
+  std::map<std::string, Json> pending_metrics;
+  bool workflow_metrics_emitted = false;
+  void note_metrics(const Node& node, const Json& tmpl);
+  // Emits the metrics of nodes fulfilled since the last call, then the
+  // workflow's own once it has finished.
+  void emit_due_metrics();
+  void emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id);
   Node* execute_template(const ExecuteRequest& request);
   // Whether a new node may start now (not while shutting down, except inside
   // an exit handler that the shutdown lets run).

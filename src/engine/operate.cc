@@ -213,6 +213,7 @@ void Engine::Impl::advance() {
   expr::set_clock(globals, now);  // what now() reads in this step's expressions
   try {
     advance_passes();
+    emit_due_metrics();
   } catch (const std::exception& e) {
     // A bug must not take the process (and every other workflow) down: the
     // workflow ends in Error and says why.
@@ -320,7 +321,9 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
     }
   }
   if (!request.attempt && tmpl.contains("retryStrategy") && tmpl["retryStrategy"].is_object()) {
-    return execute_retry(request, *resolved, tmpl, inputs);
+    Node* retried = execute_retry(request, *resolved, tmpl, inputs);
+    if (retried) note_metrics(*retried, tmpl);
+    return retried;
   }
 
   NodeType type;
@@ -348,6 +351,7 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
     node->template_scope = request.context->scope;
     node->inputs = inputs;
   }
+  if (!request.attempt) note_metrics(*node, tmpl);
   if (type == NodeType::kSteps || type == NodeType::kDAG) {
     inner_scopes[node->id] = resolved->set->scope;
     limit_children(*node, tmpl);

@@ -12,7 +12,7 @@ namespace {
 
 const std::set<std::string> kWorkflowKeys = {"createError", "phase",     "message", "progress", "outputs",
                                              "nodeCount",   "launchOrder", "nodes", "checkpoints", "at",
-                                             "launched", "synchronization", "cacheSaves"};
+                                             "launched", "synchronization", "cacheSaves", "metrics"};
 const std::set<std::string> kNodeKeys = {"id",       "displayName",   "type",     "templateName", "templateScope",
                                          "phase",    "message",       "boundaryID", "children",   "childrenAnyOrder",
                                          "outboundNodes", "inputs",   "outputs",  "templateRef",  "podName",
@@ -246,6 +246,18 @@ std::vector<std::string> check_case(const Json& expected, const CaseRun& run) {
   if (expected.contains("cacheSaves")) {
     // `cacheSaves: [{cache, key, outputs}]`: the kCacheSave actions, in order (subset match).
     final_state.subset("workflow", "cacheSaves", expected["cacheSaves"], Json(run.cache_saves));
+  }
+
+  if (expected.contains("metrics")) {
+    // `metrics: [{node, name, help, labels, type, value, buckets, error}]`:
+    // the custom metrics emitted, in order; the lists must be as long.
+    const Json actual(run.metrics);
+    if (actual.size() != expected["metrics"].size()) {
+      out.push_back("workflow field 'metrics': expected " + std::to_string(expected["metrics"].size()) +
+                    " samples, actual " + std::to_string(actual.size()) + ": " + actual.dump());
+    } else {
+      final_state.subset("workflow", "metrics", expected["metrics"], actual);
+    }
   }
 
   for (const auto& checkpoint : expected.value("checkpoints", Json::array())) {

@@ -69,6 +69,22 @@ class FakeWorld {
       run_.problems.push_back("script.yaml answers pod '" + name + "' but no such pod was launched");
     }
     run_.workflow = engine_.to_json(at_second(now_));
+    run_.metrics.clear();
+    for (const auto& m : engine_.status().metrics) {
+      Json sample = Json{{"name", m.name}, {"help", m.help}, {"labels", Json::object()}};
+      if (auto node = engine_.status().nodes.find(m.node_id); node != engine_.status().nodes.end()) {
+        sample["node"] = node->second.name;
+      }
+      for (const auto& [key, value] : m.labels) sample["labels"][key] = value;
+      if (!m.error.empty()) {
+        sample["error"] = m.error;
+      } else {
+        sample["type"] = m.type;
+        sample["value"] = m.value;
+        if (!m.buckets.empty()) sample["buckets"] = m.buckets;
+      }
+      run_.metrics.push_back(std::move(sample));
+    }
   }
 
  private:

@@ -48,6 +48,9 @@ struct CaseRun {
   std::vector<Snapshot> snapshots;  // one per second, after that second's events
   std::vector<std::string> problems;  // the run itself went wrong (bad script, never completed)
   std::vector<Json> cache_saves;      // {cache, key, outputs, second} per kCacheSave
+  // The status's custom metrics: {node (name, absent for the workflow's),
+  // name, help, labels: {k: v}, type, value, buckets, error}, in order.
+  std::vector<Json> metrics;
 };
 
 // Runs the case in `dir` (workflow.yaml, script.yaml, optional library.yaml);

@@ -1,0 +1,157 @@
+// Custom metrics (metrics.prometheus of a template or of the workflow),
+// evaluated as Argo's controller does when the emitter completes. The engine
+// records what was emitted in the status; the controller keeps the registry.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+
+#include "engine/internal.h"
+
+namespace skiff::engine {
+namespace {
+
+std::string seconds_text(Duration d) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%f", std::chrono::duration<double>(d).count());
+  return text;
+}
+
+// A field's text: strings as they are, numbers as written (YAML may give either).
+std::string text_of(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string substituted(const std::string& text, const expr::Scope& scope) {
+  auto out = expr::substitute(text, scope, expr::Unresolved::kKeep);
+  return out ? *out : text;
+}
+
+// strconv.ParseFloat, with its error text.
+bool parse_float(const std::string& text, double* out, std::string* error) {
+  char* end = nullptr;
+  *out = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || std::isspace(static_cast<unsigned char>(text[0]))) {
+    *error = "strconv.ParseFloat: parsing \"" + text + "\": invalid syntax";
+    return false;
+  }
+  return true;
+}
+
+// The variables a template's metrics see: the globals, then the node's own.
+expr::Scope node_metric_scope(const expr::Scope& globals, const Node& node) {
+  expr::Scope scope = globals;
+  scope["status"] = to_string(node.phase);
+  if (node.finished_at) scope["duration"] = seconds_text(*node.finished_at - node.started_at);
+  if (node.inputs.is_object()) {
+    for (const auto& p : node.inputs.value("parameters", Json::array())) {
+      if (p.contains("value")) scope["inputs.parameters." + p.value("name", "")] = text_of(p, "value");
+    }
+  }
+  if (node.outputs.is_object()) {
+    if (node.outputs.contains("result")) scope["outputs.result"] = text_of(node.outputs, "result");
+    if (node.outputs.contains("exitCode")) scope["exitCode"] = text_of(node.outputs, "exitCode");
+    for (const auto& p : node.outputs.value("parameters", Json::array())) {
+      if (p.contains("value")) scope["outputs.parameters." + p.value("name", "")] = text_of(p, "value");
+    }
+  }
+  return scope;
+}
+
+}  // namespace
+
+void Engine::Impl::note_metrics(const Node& node, const Json& tmpl) {
+  auto metrics = tmpl.find("metrics");
+  if (metrics == tmpl.end() || !metrics->is_object() || node.fulfilled()) return;
+  auto list = metrics->find("prometheus");
+  if (list == metrics->end() || !list->is_array() || list->empty()) return;
+  pending_metrics.emplace(node.id, *list);
+}
+
+void Engine::Impl::emit_due_metrics() {
+  std::vector<const Node*> due;
+  for (const auto& [id, list] : pending_metrics) {
+    auto it = status.nodes.find(id);
+    if (it != status.nodes.end() && it->second.fulfilled()) due.push_back(&it->second);
+  }
+  // In the order the nodes finished, as the controller would meet them.
+  std::sort(due.begin(), due.end(), [](const Node* a, const Node* b) {
+    Time fa = a->finished_at.value_or(a->started_at), fb = b->finished_at.value_or(b->started_at);
+    return fa != fb ? fa < fb : a->name < b->name;
+  });
+  for (const Node* node : due) {
+    Json list = std::move(pending_metrics[node->id]);
+    pending_metrics.erase(node->id);
+    emit_metrics(list, node_metric_scope(globals, *node), node->id);
+  }
+  if (!status.finished_at || workflow_metrics_emitted) return;
+  workflow_metrics_emitted = true;
+  auto metrics = spec.find("metrics");
+  if (metrics == spec.end() || !metrics->is_object() || !metrics->contains("prometheus")) return;
+  expr::Scope scope = globals;
+  scope["workflow.status"] = to_string(status.phase);
+  scope["workflow.duration"] = seconds_text(*status.finished_at - status.started_at);
+  emit_metrics((*metrics)["prometheus"], scope, "");
+}
+
+void Engine::Impl::emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id) {
+  if (!list.is_array()) return;
+  for (const auto& spec_metric : list) {
+    if (!spec_metric.is_object()) continue;
+    MetricSample sample;
+    sample.node_id = node_id;
+    sample.name = substituted(string_field(spec_metric, "name"), scope);
+    sample.help = substituted(string_field(spec_metric, "help"), scope);
+    for (const auto& label : spec_metric.value("labels", Json::array())) {
+      sample.labels.emplace_back(substituted(string_field(label, "key"), scope),
+                                 substituted(text_of(label, "value"), scope));
+    }
+    if (sample.help.empty()) {
+      sample.error = "metric '" + sample.name + "' must contain a help string under 'help: ' field";
+      status.metrics.push_back(std::move(sample));
+      continue;
+    }
+    const std::string when = substituted(string_field(spec_metric, "when"), scope);
+    if (!when.empty()) {
+      auto proceed = expr::evaluate_condition(when);
+      if (!proceed) {
+        // Argo names the workflow here, not the metric.
+        sample.error = "unable to compute 'when' clause for metric '" + options.name + "': " + proceed.status().message();
+        status.metrics.push_back(std::move(sample));
+        continue;
+      }
+      if (!*proceed) continue;
+    }
+    const Json* body = nullptr;
+    for (const char* type : {"gauge", "counter", "histogram"}) {
+      auto it = spec_metric.find(type);
+      if (it != spec_metric.end() && it->is_object()) {
+        sample.type = type;
+        body = &*it;
+        break;
+      }
+    }
+    if (!body) {
+      sample.error = "could not compute metric '" + sample.name + "': metric type is invalid";
+      status.metrics.push_back(std::move(sample));
+      continue;
+    }
+    for (const auto& bucket : body->value("buckets", Json::array())) {
+      double b = 0;
+      std::string ignored;
+      if (bucket.is_number()) sample.buckets.push_back(bucket.get<double>());
+      else if (bucket.is_string() && parse_float(bucket.get<std::string>(), &b, &ignored)) sample.buckets.push_back(b);
+    }
+    std::string error;
+    if (!parse_float(substituted(text_of(*body, "value"), scope), &sample.value, &error)) {
+      sample.error = "could not compute metric '" + sample.name + "': " + error;
+      sample.value = 0;
+    }
+    status.metrics.push_back(std::move(sample));
+  }
+}
+
+}  // namespace skiff::engine
