@@ -119,6 +119,7 @@ class LocalRun {
   bool take_commands(engine::Engine& engine, CommandMailbox& mailbox);
   // Returns the saved log file's path ("" when none).
   std::string save_logs(const engine::Engine& engine, const std::string& node_id);
+  void write_metrics(const engine::Engine& engine);
   void drop_pod_volumes(const std::string& node_id);
 
   runtime::Runtime& runtime_;

@@ -11,6 +11,7 @@
 #include "base/naming.h"
 #include "controller/artifact_staging.h"
 #include "controller/controller.h"
+#include "controller/metrics.h"
 
 namespace skiff::controller {
 
@@ -162,6 +163,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
   for (const std::string& problem : staging_->collect_garbage(final_workflow)) {
     std::fprintf(stderr, "skiff: artifact GC: %s\n", problem.c_str());
   }
+  write_metrics(engine);
   if (mailbox) {
     // Written while the run still holds its lock, so that a client never
     // sees the run neither running nor finished; late commands are answered.
@@ -169,6 +171,18 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     take_commands(engine, *mailbox);
   }
   return final_workflow;
+}
+
+// The run's custom metrics, as a Prometheus scrape of them would read, and
+// the emission errors Argo's controller would log.
+void LocalRun::write_metrics(const engine::Engine& engine) {
+  const auto& samples = engine.status().metrics;
+  if (options_.run_dir.empty() || samples.empty()) return;
+  MetricRegistry registry;
+  for (const auto& sample : samples) registry.add(sample);
+  std::ofstream out(options_.run_dir + "/metrics.prom");
+  for (const auto& error : registry.errors()) out << "# error: " << error << "\n";
+  out << registry.prometheus_text();
 }
 
 bool LocalRun::take_commands(engine::Engine& engine, CommandMailbox& mailbox) {
