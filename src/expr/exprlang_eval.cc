@@ -264,7 +264,7 @@ class Evaluator {
     if (!random_) {
       auto it = env_.find(kEntropyKey);
       if (it == env_.end() || !it->is_string()) return nullptr;
-      random_.emplace(it->get<std::string>() + '\0' + std::string(source_) + '\0' + env_.dump());
+      random_.emplace(it->get<std::string>() + '\0' + std::string(source_) + '\0' + env_.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
     return &*random_;
   }
@@ -295,6 +295,10 @@ class Evaluator {
       return call_sprig(name, args);
     }
     if (is_date_builtin(name)) return call_date_builtin(name, args, clock_of(env_));
+    // int(t.Month()) and float(...) read a time.Month or time.Weekday as its number.
+    if ((name == "int" || name == "float") && args.size() == 1 && is_named_number(args[0])) {
+      args[0] = int_value(named_number_of(args[0]));
+    }
     if (is_argo_function(name)) return call_argo_function(name, args);
     if (is_builtin(name)) return call_builtin(name, args);
     fail("unknown func " + name);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "expr/exprlang.h"
+#include "expr/go_time.h"
 
 namespace skiff::expr::internal {
 
@@ -15,6 +16,7 @@ std::string sprig_string(const Json& v) {
 
 int64_t sprig_int(const Json& v) {
   if (v.is_number()) return as_int64(v);
+  if (is_named_number(v)) return named_number_of(v);
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
@@ -29,6 +31,7 @@ int64_t sprig_int(const Json& v) {
 
 double sprig_float(const Json& v) {
   if (v.is_number()) return as_double(v);
+  if (is_named_number(v)) return static_cast<double>(named_number_of(v));
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();

@@ -235,7 +235,7 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
-// Zones are loaded once and never freed: a handful per process.
+// Zones are loaded once and never freed: at most the few hundred that exist.
 const Zone* load(const std::string& name) {
   static std::mutex mutex;
   static std::map<std::string, std::unique_ptr<Zone>> zones;
@@ -250,8 +250,9 @@ const Zone* load(const std::string& name) {
       if (auto parsed = parse_tzif(bytes.str())) zone = std::make_unique<Zone>(std::move(*parsed));
     }
   }
+  // Only zones that exist are kept: names that do not cannot fill the map.
   const Zone* result = zone.get();
-  zones[name] = std::move(zone);
+  if (zone) zones[name] = std::move(zone);
   return result;
 }
 
