@@ -12,6 +12,8 @@
 #include <thread>
 #include <utility>
 
+#include "base/strings.h"
+
 namespace skiff::artifacts::internal {
 namespace {
 
@@ -60,21 +62,7 @@ bool retryable_transport(CURLcode code) {
 
 }  // namespace
 
-std::string uri_encode(const std::string& text, bool keep_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string uri_encode(const std::string& text, bool keep_slash) { return percent_encode(text, keep_slash ? "/" : ""); }
 
 struct S3Client::Request {
   std::string method = "GET";

@@ -22,4 +22,8 @@ std::string trim_one_trailing_newline(std::string s);
 // Reads a whole file; false when it cannot be read.
 bool read_file(const std::string& path, std::string* out);
 
+// RFC 3986 percent-encoding: unreserved characters (letters, digits, "-._~")
+// and those in `also_keep` stay, every other byte becomes %XX (upper case).
+std::string percent_encode(std::string_view text, std::string_view also_keep = {});
+
 }  // namespace skiff

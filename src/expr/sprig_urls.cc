@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/strings.h"
 #include "expr/exprlang.h"
 #include "expr/sprig.h"
 
@@ -39,20 +40,7 @@ std::string unescape(const std::string& s, const std::string& whole) {
 // Go's shouldEscape for paths and fragments: unreserved characters and the
 // sub-delimiters a path keeps stay as they are.
 std::string escape(const std::string& s, bool fragment) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool keep = is_alnum(static_cast<char>(c)) || std::string_view("-_.~$&+,/:;=@").find(static_cast<char>(c)) != std::string_view::npos ||
-                (fragment && std::string_view("!()*?").find(static_cast<char>(c)) != std::string_view::npos);
-    if (keep) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(s, fragment ? "$&+,/:;=@!()*?" : "$&+,/:;=@");
 }
 
 std::string hostname_of(const std::string& host) {

@@ -40,6 +40,15 @@ TEST(Strings, TrimsOneTrailingNewlineOnly) {
   EXPECT_EQ(trim_one_trailing_newline("hi"), "hi");
 }
 
+TEST(Strings, PercentEncodingKeepsUnreservedAndWhatIsAsked) {
+  // Expected values follow RFC 3986 section 2.
+  EXPECT_EQ(percent_encode("aZ09-_.~"), "aZ09-_.~");
+  EXPECT_EQ(percent_encode("a b/c+d"), "a%20b%2Fc%2Bd");
+  EXPECT_EQ(percent_encode("a b/c+d", "/"), "a%20b/c%2Bd");
+  EXPECT_EQ(percent_encode("\xc3\xa9\n"), "%C3%A9%0A") << "bytes, upper-case hex";
+  EXPECT_EQ(percent_encode(""), "");
+}
+
 TEST(Status, CarriesCodeAndContext) {
   Status s = invalid_argument("bad").with_context("spec.entrypoint");
   EXPECT_FALSE(s.is_ok());
