@@ -11,24 +11,10 @@ skiff=$(realpath "${1:-build/skiff}")
 size_mib=${2:-1024}
 
 work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  exec 3>&- 2>/dev/null || true
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkfifo "$work/in"
-node --openssl-legacy-provider tools/s3rver/serve.js "$work/s3" 0 bench <"$work/in" >"$work/port" 2>"$work/s3.log" &
-server_pid=$!
-exec 3>"$work/in"
-for _ in $(seq 1 300); do
-  grep -q '^listening ' "$work/port" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(awk '/^listening /{print $2}' "$work/port")
-[ -n "$port" ] || { echo "artifacts-1gib: the S3 server did not start" >&2; exit 2; }
+. scripts/s3-server.sh
+trap 's3_server_stop; rm -rf "$work"' EXIT
+s3_server_start "$work" bench || exit 2
+port=$s3_port
 
 export SKIFF_HOME="$work/home" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 mkdir -p "$SKIFF_HOME"

@@ -17,26 +17,10 @@ if [ ! -x "$tool" ]; then
 fi
 
 work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  exec 3>&- 2>/dev/null || true
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# The server stops when its standard input closes: a pipe held open by fd 3.
-mkfifo "$work/in"
-node --openssl-legacy-provider tools/s3rver/serve.js "$work/s3" 0 my-bucket <"$work/in" >"$work/port" 2>"$work/s3.log" &
-server_pid=$!
-exec 3>"$work/in"
-for _ in $(seq 1 300); do
-  grep -q '^listening ' "$work/port" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/s3.log" >&2; exit 2; }
-  sleep 0.1
-done
-port=$(awk '/^listening /{print $2}' "$work/port")
-[ -n "$port" ] || { echo "conformance-artifacts: the S3 server did not start" >&2; exit 2; }
+. scripts/s3-server.sh
+trap 's3_server_stop; rm -rf "$work"' EXIT
+s3_server_start "$work" my-bucket || exit 2
+port=$s3_port
 
 export SKIFF_HOME="$work/home"
 mkdir -p "$SKIFF_HOME"
