@@ -37,8 +37,11 @@ ImageRef parse_image(std::string_view image) {
   return {std::string(image), std::string(tag)};
 }
 
-// `self` in a command stands for the skiff executable.
+// `<self>` in a command stands for the skiff executable, `<tool>` for the
+// small step tool beside it (argosay starts in a fraction of the time
+// there), or skiff itself when the tool is not installed.
 constexpr std::string_view kSelf = "<self>";
+constexpr std::string_view kTool = "<tool>";
 
 struct KnownImage {
   std::string_view repository;
@@ -56,9 +59,9 @@ const std::vector<KnownImage>& known_images() {
       {"argoproj/argosay", "v1", {}, {"cowsay"}},
       {"argoproj/argosay",
        "",
-       {kSelf, "argosay"},
+       {kTool, "argosay"},
        {},
-       {{"/argosay", {kSelf, "argosay"}}, {"argosay", {kSelf, "argosay"}}}},
+       {{"/argosay", {kTool, "argosay"}}, {"argosay", {kTool, "argosay"}}}},
       {"docker/whalesay", "", {"cowsay"}, {}},
       // Argo's executor image: skiff is its own executor (`argoexec agent ...`).
       {"argoproj/argoexec", "", {kSelf}, {}, {{"argoexec", {kSelf}}}},
@@ -85,9 +88,18 @@ const KnownImage* find_image(const std::string& image) {
   return nullptr;
 }
 
-std::vector<std::string> expand(const std::vector<std::string_view>& words, const std::string& self_exe) {
+std::vector<std::string> expand(const std::vector<std::string_view>& words, const std::string& self_exe,
+                                const std::string& tool_exe) {
   std::vector<std::string> out;
-  for (std::string_view word : words) out.emplace_back(word == kSelf ? std::string_view(self_exe) : word);
+  for (std::string_view word : words) {
+    if (word == kSelf) {
+      out.push_back(self_exe);
+    } else if (word == kTool) {
+      out.push_back(tool_exe.empty() ? self_exe : tool_exe);
+    } else {
+      out.emplace_back(word);
+    }
+  }
   return out;
 }
 
@@ -96,25 +108,27 @@ std::vector<std::string> expand(const std::vector<std::string_view>& words, cons
 namespace internal {
 
 std::vector<std::string> image_program(const std::string& image, const std::string& program,
-                                       const std::string& self_exe) {
+                                       const std::string& self_exe, const std::string& tool_exe) {
   const KnownImage* known = find_image(image);
   if (!known) return {};
   for (const auto& [name, words] : known->programs) {
-    if (name == program) return expand(words, self_exe);
+    if (name == program) return expand(words, self_exe, tool_exe);
   }
   return {};
 }
 
 }  // namespace internal
 
-std::vector<std::string> image_entrypoint(const std::string& image, const std::string& self_exe) {
+std::vector<std::string> image_entrypoint(const std::string& image, const std::string& self_exe,
+                                          const std::string& tool_exe) {
   const KnownImage* known = find_image(image);
-  return known ? expand(known->entrypoint, self_exe) : std::vector<std::string>{};
+  return known ? expand(known->entrypoint, self_exe, tool_exe) : std::vector<std::string>{};
 }
 
-std::vector<std::string> image_default_args(const std::string& image, const std::string& self_exe) {
+std::vector<std::string> image_default_args(const std::string& image, const std::string& self_exe,
+                                            const std::string& tool_exe) {
   const KnownImage* known = find_image(image);
-  return known ? expand(known->default_args, self_exe) : std::vector<std::string>{};
+  return known ? expand(known->default_args, self_exe, tool_exe) : std::vector<std::string>{};
 }
 
 }  // namespace skiff::runtime

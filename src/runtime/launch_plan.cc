@@ -92,16 +92,16 @@ std::string make_shims(const std::string& dir, const std::string& host_path) {
 }
 
 std::vector<std::string> container_words(const StepSpec& spec, const std::string& self_exe,
-                                         const std::string& script_path) {
+                                         const std::string& tool_exe, const std::string& script_path) {
   std::vector<std::string> words = spec.command;
   if (words.empty()) {
-    words = image_entrypoint(spec.image, self_exe);
+    words = image_entrypoint(spec.image, self_exe, tool_exe);
     if (spec.args.empty() && !spec.script_source) {
-      for (std::string& arg : image_default_args(spec.image, self_exe)) words.push_back(std::move(arg));
+      for (std::string& arg : image_default_args(spec.image, self_exe, tool_exe)) words.push_back(std::move(arg));
     }
   }
   if (!words.empty()) {
-    std::vector<std::string> program = image_program(spec.image, words[0], self_exe);
+    std::vector<std::string> program = image_program(spec.image, words[0], self_exe, tool_exe);
     if (!program.empty()) {
       words.erase(words.begin());
       words.insert(words.begin(), program.begin(), program.end());
@@ -133,7 +133,8 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
   }
 
   const std::string self_exe = sandboxed && !host.self_exe.empty() ? kSelfContainerPath : host.self_exe;
-  std::vector<std::string> words = container_words(spec, self_exe, layout.script_path());
+  const std::string tool_exe = sandboxed && !host.tool_exe.empty() ? kToolContainerPath : host.tool_exe;
+  std::vector<std::string> words = container_words(spec, self_exe, tool_exe, layout.script_path());
   if (words.empty()) {
     plan.error = "no command to run: the container has neither command nor args, and the entrypoint of image \"" +
                  spec.image + "\" is not known";
@@ -184,7 +185,7 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
   } else if (host.die_with_parent && !host.self_exe.empty()) {
     // Without a pid namespace, skiff's step guard holds the step's process
     // tree together and ends it with the step, or with skiff.
-    plan.request.executable = host.self_exe;
+    plan.request.executable = host.tool_exe.empty() ? host.self_exe : host.tool_exe;
     plan.request.argv = {"skiff", "step-guard", std::to_string(::getpid()), resolved};
     plan.request.argv.insert(plan.request.argv.end(), words.begin(), words.end());
     plan.request.cwd = layout.cwd();

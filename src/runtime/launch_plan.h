@@ -16,6 +16,7 @@ namespace skiff::runtime::internal {
 struct HostSetup {
   std::string bwrap;  // empty: run steps directly on the host
   std::string self_exe;
+  std::string tool_exe;   // skiff-step beside self_exe; empty when absent
   std::string host_path;  // PATH the steps start from
   std::string lang;
   std::string shim_dir;   // host directory of helper commands; may be empty
@@ -34,12 +35,12 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
 // The words the container runs: command (or the image's entrypoint and
 // default arguments), the script path, then args.
 std::vector<std::string> container_words(const StepSpec& spec, const std::string& self_exe,
-                                         const std::string& script_path);
+                                         const std::string& tool_exe, const std::string& script_path);
 
 // What runs a program the image provides (e.g. argosay's `/argosay`) on
 // the host; empty when the image does not provide `program`.
 std::vector<std::string> image_program(const std::string& image, const std::string& program,
-                                       const std::string& self_exe);
+                                       const std::string& self_exe, const std::string& tool_exe = "");
 
 // Creates helper commands the host lacks (`python` when only `python3`
 // exists, a small `cowsay`) in `dir`; returns `dir`, or "" when none were

@@ -60,6 +60,14 @@ std::string find_bwrap(const LocalOptions& options, const std::string& host_path
   return internal::find_in_path("bwrap", host_path);
 }
 
+// The small step tool installed beside the skiff executable, if any.
+std::string step_tool_beside(const std::string& self_exe) {
+  size_t slash = self_exe.rfind('/');
+  if (slash == std::string::npos) return "";
+  std::string tool = self_exe.substr(0, slash + 1) + "skiff-step";
+  return ::access(tool.c_str(), X_OK) == 0 ? tool : "";
+}
+
 class LocalRuntime final : public Runtime {
  public:
   explicit LocalRuntime(const LocalOptions& options) : options_(options) {
@@ -68,6 +76,7 @@ class LocalRuntime final : public Runtime {
     const char* lang = std::getenv("LANG");
     host_.lang = lang ? lang : "";
     host_.self_exe = options.self_exe;
+    host_.tool_exe = step_tool_beside(options.self_exe);
     host_.die_with_parent = options.steps_die_with_runtime;
     ::mkdir(options.root.c_str(), 0755);
     host_.shim_dir = internal::make_shims(options.root + "/.bin", host_.host_path);
@@ -100,7 +109,8 @@ class LocalRuntime final : public Runtime {
     if (::mkdir(paths.dir.c_str(), 0755) != 0 && errno != EEXIST) {
       return internal_error("cannot create " + paths.dir + ": " + std::strerror(errno));
     }
-    auto layout = sandboxed() ? internal::StepLayout::sandboxed(spec, paths, host_.shim_dir, host_.self_exe)
+    auto layout = sandboxed() ? internal::StepLayout::sandboxed(spec, paths, host_.shim_dir, host_.self_exe,
+                                                                        host_.tool_exe)
                               : Result<internal::StepLayout>(internal::StepLayout::direct(spec, paths));
     if (!layout) return layout.status().with_context("step " + spec.name);
     SKIFF_RETURN_IF_ERROR(layout->prepare());

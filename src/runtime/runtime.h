@@ -156,7 +156,10 @@ struct LocalOptions {
   // files.
   std::string root;
   // The skiff executable, for images whose entrypoint skiff provides itself
-  // (argoproj/argosay runs `<self_exe> argosay ...`).
+  // (argoproj/argoexec). When a `skiff-step` executable sits beside it, the
+  // argosay tool and the step guard run from that one instead: it links
+  // only the C++ runtime and starts in about a millisecond, where skiff's
+  // own start-up (fifty shared libraries) costs over ten.
   std::string self_exe;
   // Isolate each step with bubblewrap (private /tmp and working directory).
   // When bwrap is missing, steps run with TMPDIR pointing at their private
@@ -183,10 +186,14 @@ std::unique_ptr<Runtime> make_pod_runtime(std::unique_ptr<Runtime> containers);
 
 // The command the image runs when a container gives `args` but no `command`
 // (its ENTRYPOINT/CMD), from a table of well-known images; empty when unknown.
-std::vector<std::string> image_entrypoint(const std::string& image, const std::string& self_exe);
+// Tools skiff provides run from `tool_exe` (the small step tool), or from
+// `self_exe` when that is empty.
+std::vector<std::string> image_entrypoint(const std::string& image, const std::string& self_exe,
+                                          const std::string& tool_exe = "");
 
 // The image's default arguments (its CMD), run after the entrypoint when a
 // container gives neither `command` nor `args`; empty when unknown.
-std::vector<std::string> image_default_args(const std::string& image, const std::string& self_exe);
+std::vector<std::string> image_default_args(const std::string& image, const std::string& self_exe,
+                                            const std::string& tool_exe = "");
 
 }  // namespace skiff::runtime

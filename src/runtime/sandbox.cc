@@ -167,7 +167,7 @@ void StepLayout::plan_private_paths(const StepSpec& spec, size_t insert_at) {
 }
 
 Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir,
-                                         const std::string& self_exe) {
+                                         const std::string& self_exe, const std::string& tool_exe) {
   StepLayout layout;
   layout.sandboxed_ = true;
   layout.paths_ = paths;
@@ -178,6 +178,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   new_paths.push_back(kScriptContainerPath);
   new_paths.push_back(kShimContainerDir);
   new_paths.push_back(kSelfContainerPath);
+  new_paths.push_back(kToolContainerPath);
   if (!spec.working_dir.empty()) new_paths.push_back(normalize_path(spec.working_dir));
 
   // A path created inside an existing host directory must not create it on
@@ -204,6 +205,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   if (!shim_dir.empty()) layout.entries_.push_back({Kind::kReadOnly, kShimContainerDir, shim_dir});
   if (spec.script_source) layout.entries_.push_back({Kind::kReadOnly, kScriptContainerPath, paths.script});
   if (!self_exe.empty()) layout.entries_.push_back({Kind::kReadOnly, kSelfContainerPath, self_exe});
+  if (!tool_exe.empty()) layout.entries_.push_back({Kind::kReadOnly, kToolContainerPath, tool_exe});
 
   size_t before_mounts = layout.entries_.size();
   std::vector<Mount> mounts = spec.mounts;

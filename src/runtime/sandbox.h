@@ -26,9 +26,11 @@ namespace skiff::runtime::internal {
 inline constexpr char kScriptContainerPath[] = "/argo/staging/script";
 // Helper commands the host lacks (e.g. `python` for `python3`).
 inline constexpr char kShimContainerDir[] = "/argo/bin";
-// The skiff executable, for the tools skiff provides itself (argosay): its
-// host path may be hidden in the sandbox (a build under /tmp, say).
+// The skiff executable and its small step tool, for the tools skiff
+// provides itself (argoexec, argosay): their host paths may be hidden in
+// the sandbox (a build under /tmp, say).
 inline constexpr char kSelfContainerPath[] = "/argo/skiff";
+inline constexpr char kToolContainerPath[] = "/argo/skiff-step";
 
 // The per-step directories under the runtime's root.
 struct StepPaths {
@@ -47,7 +49,7 @@ class StepLayout {
   // Plans a sandboxed step. `shim_dir` (may be empty) is bound at
   // kShimContainerDir.
   static Result<StepLayout> sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir,
-                                      const std::string& self_exe = "");
+                                      const std::string& self_exe = "", const std::string& tool_exe = "");
   // Plans a step that runs directly on the host: only /tmp (through TMPDIR)
   // and the working directory are private.
   static StepLayout direct(const StepSpec& spec, const StepPaths& paths);

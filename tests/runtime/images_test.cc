@@ -63,8 +63,20 @@ TEST(Images, ContainerWordsFollowKubernetesRules) {
     spec.command = c.command;
     spec.args = c.args;
     spec.script_source = c.script;
-    EXPECT_EQ(internal::container_words(spec, "/skiff", "/script"), c.expected) << c.image;
+    EXPECT_EQ(internal::container_words(spec, "/skiff", "", "/script"), c.expected) << c.image;
   }
+}
+
+TEST(ContainerWords, ArgosayRunsFromTheStepToolWhenThereIsOne) {
+  StepSpec spec;
+  spec.image = "argoproj/argosay:v2";
+  spec.args = {"echo", "x"};
+  EXPECT_EQ(internal::container_words(spec, "/skiff", "/skiff-step", ""),
+            (std::vector<std::string>{"/skiff-step", "argosay", "echo", "x"}));
+  spec.image = "argoproj/argoexec:latest";
+  spec.args = {"version"};
+  EXPECT_EQ(internal::container_words(spec, "/skiff", "/skiff-step", ""),
+            (std::vector<std::string>{"/skiff", "version"}));
 }
 
 }  // namespace

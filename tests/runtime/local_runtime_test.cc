@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "agent/argosay.h"
@@ -259,6 +260,53 @@ TEST_P(LocalRuntimeTest, CowsayIsAvailableAsInArgosayV1) {
   Completion c = run_step(*runtime_, spec);
   EXPECT_EQ(c.exit_code, 0) << runtime_->logs("cow").value();
   EXPECT_NE(c.result.find("< hello >"), std::string::npos) << c.result;
+}
+
+// With a skiff-step beside the skiff executable, argosay and the step guard
+// run from it; without one, from skiff. Stand-ins for both print which ran
+// and with what arguments.
+TEST_P(LocalRuntimeTest, BuiltInToolsRunFromTheStepToolBesideSkiff) {
+  const std::string bin = root_.path() + "/bin";
+  ::mkdir(bin.c_str(), 0755);
+  auto stand_in = [&](const std::string& name, const std::string& says) {
+    std::string path = bin + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\necho \"" << says << " $*\"\n";
+    ::chmod(path.c_str(), 0755);
+  };
+  auto ends_with = [](const std::string& text, const std::string& tail) {
+    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  stand_in("skiff", "skiff");
+  StepSpec argosay;
+  argosay.id = "say";
+  argosay.image = "argoproj/argosay:v2";
+  argosay.args = {"echo", "hi"};
+  LocalOptions options;
+  options.root = root_.path() + "/run";
+  options.self_exe = bin + "/skiff";
+  options.sandbox = GetParam();
+  {
+    auto runtime = make_local_runtime(options);
+    std::string said = run_step(*runtime, argosay).result;
+    if (sandboxed()) {
+      EXPECT_EQ(said, "skiff argosay echo hi");
+    } else {
+      EXPECT_EQ(said.rfind("skiff step-guard ", 0), 0u) << said;
+      EXPECT_TRUE(ends_with(said, "/skiff argosay echo hi")) << said;
+    }
+  }
+
+  stand_in("skiff-step", "tool");
+  auto runtime = make_local_runtime(options);
+  argosay.id = "say-again";
+  std::string said = run_step(*runtime, argosay).result;
+  if (sandboxed()) {
+    EXPECT_EQ(said, "tool argosay echo hi");
+  } else {
+    // Outside the sandbox every step starts under the step guard.
+    EXPECT_EQ(said.rfind("tool step-guard ", 0), 0u) << said;
+    EXPECT_TRUE(ends_with(said, "/skiff-step argosay echo hi")) << said;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, LocalRuntimeTest, ::testing::Values(true, false),
