@@ -215,6 +215,7 @@ void Engine::Impl::publish_global_artifacts(const Json& artifacts) {
     published["name"] = global;
     published.erase("globalName");
     globals["workflow.outputs.artifacts." + global] = published.dump();
+    ++globals_version;
     if (!status.outputs.is_object()) status.outputs = Json::object();
     Json& list = status.outputs["artifacts"];
     if (!list.is_array()) list = Json::array();

@@ -119,6 +119,10 @@ struct Engine::Impl {
   Templates templates;
   WorkflowStatus status;
   expr::Scope globals;
+  // Bumped when a global a template may name changes after the start (a
+  // published output); workflow.duration/status/failures are not counted:
+  // templates that name them are never bound ahead (BoundGroup).
+  uint64_t globals_version = 0;
   std::string entrypoint;
 
   // Per advance:
@@ -149,6 +153,20 @@ struct Engine::Impl {
   // Steps/DAG node ID -> the template scope its children resolve in (Argo's
   // templateScope of every node created inside it).
   std::unordered_map<std::string, std::string> inner_scopes;
+  // A running Steps or DAG node's template as bound when the node started:
+  // re-resolving and re-substituting a long template on every event made a
+  // sequence of n steps cost O(n^2). Valid while globals_version stays.
+  struct BoundGroup {
+    uint64_t globals_version = 0;
+    ResolvedTemplate resolved;  // its tmpl is the bound template
+    Json inputs;
+  };
+  std::unordered_map<std::string, BoundGroup> bound_groups;
+  // Whether a bound Steps/DAG template can be kept (bound_groups).
+  static bool can_keep_bound(const Json& raw_tmpl, const Json& bound_tmpl);
+  // Runs an existing or new Steps/DAG/Suspend/Pod node with its bound template.
+  Node* run_bound(Node& node, NodeType type, const Json& tmpl, const ResolvedTemplate& resolved,
+                  const ExecuteRequest& request);
   // Nodes that belong to an exit handler (its node and everything inside):
   // they may start while the workflow shuts down (not when terminated).
   std::unordered_set<std::string> exit_nodes;
@@ -198,7 +216,14 @@ struct Engine::Impl {
   struct StepsProgress {
     size_t groups_done = 0;
     expr::Scope scope;
+    // The globals with `scope` over them, grown with it: merging them anew
+    // for each group made a sequence of n steps cost O(n^2).
+    expr::Scope full;
+    uint64_t full_globals_version = 0;
+    bool full_built = false;
   };
+  // `progress.full` brought up to date with the globals.
+  const expr::Scope& steps_full_scope(StepsProgress& progress);
   std::unordered_map<std::string, StepsProgress> steps_progress;
 
   // Unfinished nodes with many children -> those children, for add_child.

@@ -269,13 +269,22 @@ void Engine::Impl::advance_passes() {
 
 Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   Node* existing = find_node_by_name(request.node_name);
-  if (existing && existing->fulfilled()) return existing;
+  if (existing && existing->fulfilled()) {
+    if (!bound_groups.empty()) bound_groups.erase(existing->id);
+    return existing;
+  }
   // Nothing to do until a running pod reports, or while nothing inside a
   // Steps or DAG node changed.
   if (existing && existing->type == NodeType::kPod && running_pods.count(existing->id)) return existing;
   if (existing && !full_walk && (existing->type == NodeType::kSteps || existing->type == NodeType::kDAG) &&
       !dirty.count(existing->id)) {
     return existing;
+  }
+  if (existing && !request.attempt) {
+    auto bound = bound_groups.find(existing->id);
+    if (bound != bound_groups.end() && bound->second.globals_version == globals_version) {
+      return run_bound(*existing, existing->type, bound->second.resolved.tmpl, bound->second.resolved, request);
+    }
   }
 
   auto fail = [&](NodeType type, const std::string& message) -> Node* {
@@ -351,24 +360,16 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
     node->template_scope = request.context->scope;
     node->inputs = inputs;
   }
-  if (!request.attempt) note_metrics(*node, tmpl);
-  if (type == NodeType::kSteps || type == NodeType::kDAG) {
-    inner_scopes[node->id] = resolved->set->scope;
-    limit_children(*node, tmpl);
+  if (!request.attempt && (type == NodeType::kSteps || type == NodeType::kDAG) &&
+      can_keep_bound(resolved->tmpl, tmpl)) {
+    BoundGroup& kept = bound_groups[node->id];
+    kept.globals_version = globals_version;
+    kept.resolved = *resolved;
+    kept.resolved.tmpl = tmpl;
+    kept.inputs = inputs;
+    return run_bound(*node, type, kept.resolved.tmpl, kept.resolved, request);
   }
-
-  switch (type) {
-    case NodeType::kSteps:
-    case NodeType::kDAG: {
-      Node* done = type == NodeType::kSteps ? execute_steps(*node, tmpl, *resolved->set)
-                                            : execute_dag(*node, tmpl, *resolved->set);
-      // Daemons live as long as the steps or DAG that started them.
-      if (done && done->fulfilled()) kill_daemoned_children(done->id);
-      return done;
-    }
-    case NodeType::kSuspend: return execute_suspend(*node, tmpl);
-    default: return execute_pod(*node, tmpl);
-  }
+  return run_bound(*node, type, tmpl, *resolved, request);
 }
 
 bool Engine::Impl::may_start(const ExecuteRequest& request) const {

@@ -126,6 +126,7 @@ void Engine::Impl::publish_global_outputs(const Json& outputs) {
     if (global.empty() || !p.contains("value")) continue;
     std::string value = string_field(p, "value");
     globals["workflow.outputs.parameters." + global] = value;
+    ++globals_version;
     if (!status.outputs.is_object()) status.outputs = Json::object();
     Json& list = status.outputs["parameters"];
     if (!list.is_array()) list = Json::array();

@@ -73,6 +73,25 @@ bool Engine::Impl::assess_group(Node& group, const GroupProgress& progress) {
   return true;
 }
 
+const expr::Scope& Engine::Impl::steps_full_scope(StepsProgress& progress) {
+  if (!progress.full_built || progress.full_globals_version != globals_version) {
+    progress.full = merged_scope(progress.scope);
+    progress.full_globals_version = globals_version;
+    progress.full_built = true;
+    return progress.full;
+  }
+  // The globals that move on every event, as merged_scope would give them.
+  for (const char* moving : {"workflow.duration", "workflow.status", "workflow.failures"}) {
+    if (progress.scope.count(moving)) continue;
+    if (auto g = globals.find(moving); g != globals.end()) {
+      progress.full[moving] = g->second;
+    } else {
+      progress.full.erase(moving);
+    }
+  }
+  return progress.full;
+}
+
 Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSet& context) {
   if (node.fulfilled()) return &node;
   const std::string node_name = node.name;
@@ -120,7 +139,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
       GroupProgress followable;
       bool plain = true;
       const Json& steps = groups[i].is_array() ? groups[i] : Json::array();
-      expr::Scope full = merged_scope(scope);
+      const expr::Scope& full = steps_full_scope(progress);
       std::vector<std::pair<std::string, Json>> started;  // child name -> step
       std::string error;  // the first child error makes the whole group errored
       bool held_back = false;
@@ -210,7 +229,7 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
           for (const auto& [name, s] : started) {
             if (name == child.name) step = &s;
           }
-          if (!step) {
+          if (!step || (!step->contains("hooks") && !step->contains("onExit"))) {
             all_done = all_done && child.fulfilled();
             continue;
           }
@@ -258,8 +277,11 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
       std::string step_name = string_field(step, "name");
       if (Node* child = find_node_by_name(sg_name + "." + step_name)) {
         add_node_to_scope(scope, "steps." + step_name, *child);
+        if (progress.full_built) add_node_to_scope(progress.full, "steps." + step_name, *child);
       } else {
-        add_loop_to_scope(scope, "steps." + step_name, iteration_ids(status.nodes, *sg, sg_name + "." + step_name));
+        auto ids = iteration_ids(status.nodes, *sg, sg_name + "." + step_name);
+        add_loop_to_scope(scope, "steps." + step_name, ids);
+        if (progress.full_built) add_loop_to_scope(progress.full, "steps." + step_name, ids);
       }
     }
     progress.groups_done = i + 1;

@@ -136,9 +136,15 @@ void check_steps(Context& ctx, const Json& tmpl, const std::string& pointer, Sco
       add_items(step, scope);
       Callee callee = check_call(ctx, step, step_pointer, context);
       if (has_exit_hook(step)) add_outputs(callee.tmpl, prefix, false, false, scope);
-      Scope step_scope = scope;
-      add_inline_inputs(step, step_scope);
-      check_tags(without_inline(step), step_pointer, step_scope, "templates." + name + ".steps ", ctx.problems);
+      // Copying the scope for every step made long sequences quadratic; only
+      // an inline template adds names of its own.
+      if (member(step, "inline")) {
+        Scope step_scope = scope;
+        add_inline_inputs(step, step_scope);
+        check_tags(without_inline(step), step_pointer, step_scope, "templates." + name + ".steps ", ctx.problems);
+      } else {
+        check_tags(step, step_pointer, scope, "templates." + name + ".steps ", ctx.problems);
+      }
       add_outputs(callee.tmpl, prefix, aggregates(step), false, scope);
     }
   }
