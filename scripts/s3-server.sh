@@ -1,5 +1,5 @@
 # Sourced by scripts that need the S3-protocol test server (tools/s3rver):
-#   s3_server_start WORK_DIR BUCKET   # sets $s3_port; the server stops on exit
+#   s3_server_start WORK_DIR BUCKET...   # sets $s3_port; the server stops on exit
 # The server lives under WORK_DIR (which the caller removes) and stops when
 # its standard input closes: a pipe held open by fd 3.
 s3_server_pid=""
@@ -8,10 +8,11 @@ s3_server_stop() {
   if [ -n "$s3_server_pid" ]; then kill "$s3_server_pid" 2>/dev/null || true; wait "$s3_server_pid" 2>/dev/null || true; fi
 }
 s3_server_start() {
-  local work=$1 bucket=$2 root
+  local work=$1 root
+  shift
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   mkfifo "$work/s3-in"
-  node --openssl-legacy-provider "$root/tools/s3rver/serve.js" "$work/s3" 0 "$bucket" \
+  node --openssl-legacy-provider "$root/tools/s3rver/serve.js" "$work/s3" 0 "$@" \
     <"$work/s3-in" >"$work/s3-port" 2>"$work/s3.log" &
   s3_server_pid=$!
   exec 3>"$work/s3-in"

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -46,6 +47,9 @@ struct Context {
   size_t multipart_part_size = 16u << 20;
   // Attempts for a request that fails with a connection error or a 5xx.
   int attempts = 5;
+  // An S3 endpoint a location names -> the endpoint used instead; a target
+  // written as http://HOST:PORT also turns TLS off, https:// turns it on.
+  std::map<std::string, std::string> s3_endpoint_overrides;
 };
 
 // Reads Argo's artifact repository from YAML-free JSON text or an object;

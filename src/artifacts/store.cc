@@ -179,6 +179,16 @@ struct Store::Impl {
     s.region = str(merged, "region");
     if (s.region.empty()) s.region = "us-east-1";
     s.insecure = flag(merged, "insecure");
+    if (auto o = context.s3_endpoint_overrides.find(s.endpoint); o != context.s3_endpoint_overrides.end()) {
+      s.endpoint = o->second;
+      if (s.endpoint.rfind("http://", 0) == 0) {
+        s.insecure = true;
+        s.endpoint.erase(0, 7);
+      } else if (s.endpoint.rfind("https://", 0) == 0) {
+        s.insecure = false;
+        s.endpoint.erase(0, 8);
+      }
+    }
     s.part_size = context.multipart_part_size;
     s.attempts = context.attempts;
     if (s.endpoint.empty()) return invalid_argument("the S3 location has no endpoint");

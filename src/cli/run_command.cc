@@ -201,7 +201,20 @@ int run_command(const RunFlags& flags) {
     std::fprintf(stderr, "%s: no Workflow in the file\n", flags.file.c_str());
     return 2;
   }
-  for (const auto& path : flags.load) {
+  // The configuration's `load` paths are seen by every run, before --load's.
+  auto config = config::load_for_cli("");
+  if (!config) {
+    std::fprintf(stderr, "skiff: %s\n", config.status().message().c_str());
+    return 2;
+  }
+  std::vector<std::string> load_paths;
+  for (const std::string& path : config->load) {
+    size_t slash = config->path.rfind('/');
+    const bool relative = !path.empty() && path[0] != '/' && slash != std::string::npos;
+    load_paths.push_back(relative ? config->path.substr(0, slash + 1) + path : path);
+  }
+  load_paths.insert(load_paths.end(), flags.load.begin(), flags.load.end());
+  for (const auto& path : load_paths) {
     auto loaded = spec::load_supporting(path);
     if (!loaded) {
       std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
@@ -237,11 +250,6 @@ int run_command(const RunFlags& flags) {
   options.artifact_root = skiff_home() + "/artifacts";
   // The default artifact repository: the configuration file's, else the
   // local directory under SKIFF_HOME.
-  auto config = config::load_for_cli("");
-  if (!config) {
-    std::fprintf(stderr, "skiff: %s\n", config.status().message().c_str());
-    return 2;
-  }
   auto repository = artifacts::parse_repository(config->artifact_repository, config->path + ": artifactRepository");
   if (!repository) {
     std::fprintf(stderr, "skiff: %s\n", repository.status().message().c_str());
@@ -254,6 +262,7 @@ int run_command(const RunFlags& flags) {
     options.artifacts.repository = {{"archiveLogs", true}};
   }
   options.artifacts.local_root = skiff_home() + "/artifacts";
+  options.artifacts.s3_endpoint_overrides = config->s3_endpoint_overrides;
 
   runtime::LocalOptions local;
   local.root = options.run_dir + "/steps";

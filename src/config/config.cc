@@ -164,6 +164,28 @@ Status decode_workflow_defaults(const Decoder& d, const YAML::Node& node, Json* 
   return Status::ok();
 }
 
+Status decode_load(const Decoder& d, const YAML::Node& node, std::vector<std::string>* out) {
+  if (!node.IsSequence()) return d.error(node, "load", "expected a list of files or directories");
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string path;
+    SKIFF_RETURN_IF_ERROR(d.string(node[i], "load[" + std::to_string(i) + "]", &path));
+    out->push_back(std::move(path));
+  }
+  return Status::ok();
+}
+
+Status decode_endpoint_overrides(const Decoder& d, const YAML::Node& node, std::map<std::string, std::string>* out) {
+  if (!node.IsMap()) return d.error(node, "s3EndpointOverrides", "expected a mapping of endpoint to endpoint");
+  for (const auto& entry : node) {
+    const std::string field = "s3EndpointOverrides." + entry.first.Scalar();
+    std::string target;
+    SKIFF_RETURN_IF_ERROR(d.string(entry.second, field, &target));
+    if (target.empty()) return d.error(entry.second, field, "expected an endpoint such as http://127.0.0.1:9000");
+    (*out)[entry.first.Scalar()] = target;
+  }
+  return Status::ok();
+}
+
 // One top-level key of the ConfigMap's data.
 Status decode_key(const Decoder& d, const YAML::Node& key_node, const YAML::Node& value, Config* config) {
   const std::string key = key_node.Scalar();
@@ -186,6 +208,8 @@ Status decode_key(const Decoder& d, const YAML::Node& key_node, const YAML::Node
   if (key == "links") return d.json_any(value, key, &config->links);
   if (key == "columns") return d.json_any(value, key, &config->columns);
   if (key == "navColor") return d.string(value, key, &config->nav_color);
+  if (key == "load") return decode_load(d, value, &config->load);
+  if (key == "s3EndpointOverrides") return decode_endpoint_overrides(d, value, &config->s3_endpoint_overrides);
   return unknown_key(d, key_node, key);
 }
 

@@ -13,8 +13,10 @@
 // down. Nothing below the CLI reads the environment.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +72,15 @@ struct Config {
   Json links;
   Json columns;
   std::string nav_color;
+
+  // Skiff's own keys, for running unchanged workflows on one machine:
+  // `load`: files or directories of objects every local run sees, as a
+  // namespace's ConfigMaps, Secrets and templates (what `--load` adds).
+  std::vector<std::string> load;
+  // `s3EndpointOverrides`: an S3 endpoint named in a workflow -> the one to
+  // use instead ("http://127.0.0.1:9000" also turns TLS off), so a file
+  // written for AWS runs against a local S3-protocol server.
+  std::map<std::string, std::string> s3_endpoint_overrides;
 };
 
 // Reads and checks the file. Errors name file:line and the key.

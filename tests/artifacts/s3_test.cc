@@ -171,6 +171,37 @@ TEST_F(S3Test, UnreachableEndpointIsUnavailableNamingIt) {
   EXPECT_NE(st.message().find("s3://my-bucket/k.tgz"), std::string::npos) << st.message();
 }
 
+// A location written for AWS reaches the local server through an override:
+// http:// turns TLS off whatever the location says; without an override the
+// named endpoint is used as written.
+TEST_F(S3Test, EndpointOverridesRedirectAnAwsLocation) {
+  Context c = context();
+  c.repository = Json();
+  Json art = {{"name", "a"},
+              {"path", "/tmp/a.txt"},
+              {"s3",
+               {{"endpoint", "s3.amazonaws.com"},
+                {"bucket", "my-bucket"},
+                {"region", "us-west-2"},
+                {"key", "aws/a.txt"},
+                {"accessKeySecret", {{"name", "my-s3-credentials"}, {"key", "accessKey"}}},
+                {"secretKeySecret", {{"name", "my-s3-credentials"}, {"key", "secretKey"}}}}}};
+  c.s3_endpoint_overrides = {{"s3.amazonaws.com", "http://" + server_->endpoint()}};
+  Store store(c);
+  write_text(dir_ / "a.txt", "from aws\n");
+  Status saved = store.save(art, dir_ / "a.txt");
+  ASSERT_TRUE(saved) << saved.message();
+  Status st = store.load(art, dir_ / "in/a");
+  ASSERT_TRUE(st) << st.message();
+  EXPECT_EQ(read_text(dir_ / "in/a"), "from aws\n");
+
+  c.s3_endpoint_overrides = {{"s3.amazonaws.com", "127.0.0.1:1"}};  // TLS stays on, nothing listens
+  Store elsewhere(c);
+  Status failed = elsewhere.load(art, dir_ / "in/b");
+  EXPECT_EQ(failed.code(), Code::kUnavailable) << failed.message();
+  EXPECT_NE(failed.message().find("127.0.0.1:1"), std::string::npos) << failed.message();
+}
+
 TEST_F(S3Test, ClientCreatesBuckets) {
   internal::S3Settings s;
   s.endpoint = "http://" + server_->endpoint();

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "subprocess.h"
@@ -53,6 +54,40 @@ TEST_F(RunTest, SucceedingWorkflowPrintsArgoShapedJsonAndExitsZero) {
   EXPECT_EQ(root["templateName"], "main");
   EXPECT_EQ(root["outputs"]["result"], "hello world from params-check");
   EXPECT_EQ(root["outputs"]["exitCode"], "0");
+}
+
+// The configuration's `load` paths are seen by every run, as the objects of
+// a namespace: here a ConfigMap a workflow parameter is read from.
+TEST_F(RunTest, ConfiguredLoadPathsAreSeenByEveryRun) {
+  std::filesystem::create_directories(home_ + "/objects");
+  std::ofstream(home_ + "/objects/words.yaml") << R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: words}
+data: {greeting: sesame}
+)";
+  const std::string wf = home_ + "/wf.yaml";
+  std::ofstream(wf) << R"(apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: from-configmap}
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+    - name: greeting
+      valueFrom: {configMapKeyRef: {name: words, key: greeting}}
+  templates:
+  - name: main
+    container:
+      image: alpine:3.19
+      command: [echo, "{{workflow.parameters.greeting}}"]
+)";
+  Output missing = skiff({"run", wf, "-o", "json"});
+  EXPECT_NE(missing.exit_code, 0) << missing.out;
+
+  std::ofstream(home_ + "/config.yaml") << "load:\n- objects\n";  // beside the configuration file
+  Output r = skiff({"run", wf, "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_json(r.out)["status"]["nodes"]["from-configmap"]["outputs"]["result"], "sesame");
 }
 
 TEST_F(RunTest, ParameterAndEntrypointFlagsOverrideTheSpec) {

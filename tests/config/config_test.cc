@@ -97,6 +97,22 @@ data:
   EXPECT_TRUE(config.persistence.archive);
 }
 
+TEST(ConfigTest, ReadsSkiffsLocalKeys) {
+  Config config = parse_ok(R"(
+load:
+- /etc/skiff/objects
+- secrets.yaml
+s3EndpointOverrides:
+  s3.amazonaws.com: http://127.0.0.1:9000
+)");
+  EXPECT_EQ(config.load, (std::vector<std::string>{"/etc/skiff/objects", "secrets.yaml"}));
+  EXPECT_EQ(config.s3_endpoint_overrides.at("s3.amazonaws.com"), "http://127.0.0.1:9000");
+
+  EXPECT_EQ(parse_error("load: objects/\n"), "config.yaml:1: load: expected a list of files or directories");
+  EXPECT_EQ(parse_error("s3EndpointOverrides:\n  s3.amazonaws.com: ''\n"),
+            "config.yaml:2: s3EndpointOverrides.s3.amazonaws.com: expected an endpoint such as http://127.0.0.1:9000");
+}
+
 TEST(ConfigTest, ConfigMapErrorsNameTheLineInTheFile) {
   std::string message = parse_error(R"(kind: ConfigMap
 data:
