@@ -9,6 +9,7 @@
 #include "expr/expr.h"
 #include "expr/exprlang.h"
 #include "expr/builtins.h"
+#include "expr/go_utf8.h"
 #include "expr/go_format.h"
 
 namespace skiff::expr::internal {
@@ -115,7 +116,8 @@ const BuiltinTable& builtins() {
     BuiltinTable t = {
         {"len", [](Args& a) {
            expect_args("len", a, 1, 1);
-           if (a[0].is_string()) return int_value(static_cast<int64_t>(a[0].get_ref<const std::string&>().size()));
+           // Runes, as expr-lang counts since v1.17 (Argo v3.7 and later).
+           if (a[0].is_string()) return int_value(static_cast<int64_t>(rune_count(a[0].get_ref<const std::string&>())));
            if (a[0].is_array() || a[0].is_object()) return int_value(static_cast<int64_t>(a[0].size()));
            fail("invalid argument for len (type " + go_type_name(a[0]) + ")");
          }},

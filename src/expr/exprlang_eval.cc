@@ -5,6 +5,7 @@
 
 #include "expr/dates.h"
 #include "expr/exprlang.h"
+#include "expr/go_utf8.h"
 #include "expr/sprig.h"
 #include "expr/values.h"
 
@@ -119,10 +120,11 @@ class Evaluator {
       int64_t index = as_int64(key);
       if (index < 0) index += length;
       if (index < 0 || index >= length) {
-        fail("index out of range: " + std::to_string(as_int64(key)) + " (array length is " + std::to_string(length) + ")");
+        fail("index out of range: " + std::to_string(index) + " (array length is " + std::to_string(length) + ")");
       }
       if (from.is_array()) return from[static_cast<size_t>(index)];
-      return std::string(1, from.get_ref<const std::string&>()[static_cast<size_t>(index)]);
+      // Go indexes a string by bytes and gives the byte (uint8), a number.
+      return int_value(static_cast<unsigned char>(from.get_ref<const std::string&>()[static_cast<size_t>(index)]));
     }
     fail("cannot fetch " + to_go_string(key) + " from " + go_type_name(from));
   }
@@ -149,6 +151,12 @@ class Evaluator {
 
   Json member(const Node& n) {
     if (const Json* direct = env_reference(n)) return *direct;
+    const Node& base = *n.children[0];
+    if (base.kind == NodeKind::kLiteral && base.value.is_string()) {
+      // expr-lang's checker knows a literal is a string and refuses to index it.
+      Json key = eval(*n.children[1]);
+      fail("type string[" + go_type_name(key) + "] is undefined");
+    }
     const Json* referenced = env_reference(*n.children[0]);
     Json subject = referenced ? Json() : eval(*n.children[0]);
     if (referenced) {
@@ -435,13 +443,31 @@ class Evaluator {
 
 }  // namespace
 
+namespace {
+
+// Byte slices of strings may cut a character in two; what leaves the
+// evaluator is valid UTF-8, each stray byte U+FFFD as Go's JSON writes it.
+Json valid_strings(Json value) {
+  if (value.is_string()) return valid_utf8(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    for (auto& item : value) item = valid_strings(std::move(item));
+  } else if (value.is_object()) {
+    Json out = Json::object();
+    for (auto& [key, item] : value.items()) out[valid_utf8(key)] = valid_strings(std::move(item));
+    return out;
+  }
+  return value;
+}
+
+}  // namespace
+
 Result<Json> evaluate_tree(const Node& root, std::string_view source, const Json& env) {
   try {
-    return Evaluator(env, source).eval(root);
+    return valid_strings(Evaluator(env, source).eval(root));
   } catch (const LocatedFailure& e) {
-    return invalid_argument(located_error(source, e.pos, e.message));
+    return invalid_argument(valid_utf8(located_error(source, e.pos, e.message)));
   } catch (const EvalFailure& e) {
-    return invalid_argument(e.what());
+    return invalid_argument(valid_utf8(e.what()));
   } catch (const std::exception& e) {
     return invalid_argument(std::string("expression failed: ") + e.what());
   }

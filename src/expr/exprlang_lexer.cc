@@ -1,8 +1,10 @@
 #include "expr/exprlang_lexer.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "expr/exprlang.h"
+#include "expr/go_utf8.h"
 
 namespace skiff::expr::internal {
 namespace {
@@ -242,10 +244,16 @@ std::string located_error(std::string_view source, size_t pos, const std::string
   if (line_end == std::string_view::npos) line_end = source.size();
   size_t line = 1;
   for (size_t i = 0; i < line_start; ++i) line += source[i] == '\n';
-  size_t column = pos - line_start;
-  std::string out = message + " (" + std::to_string(line) + ":" + std::to_string(column + 1) + ")\n | " +
-                    std::string(source.substr(line_start, line_end - line_start)) + "\n | " +
-                    std::string(column, '.') + "^";
+  // expr-lang counts columns in runes, shows tabs as spaces, and draws no
+  // pointer when a multi-byte character comes before or at the position.
+  std::string snippet(source.substr(line_start, line_end - line_start));
+  std::replace(snippet.begin(), snippet.end(), '\t', ' ');
+  const size_t column = rune_count(source.substr(line_start, pos - line_start));
+  std::string out = message + " (" + std::to_string(line) + ":" + std::to_string(column + 1) + ")\n | " + snippet;
+  const size_t at = pos - line_start;
+  bool plain = true;
+  for (size_t i = 0; i <= at && i < snippet.size() && plain; ++i) plain = decode_rune(snippet, i).width == 1;
+  if (plain) out += "\n | " + std::string(column, '.') + "^";
   return out;
 }
 

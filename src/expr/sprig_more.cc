@@ -9,6 +9,7 @@
 
 #include "expr/exprlang.h"
 #include "expr/go_format.h"
+#include "expr/go_utf8.h"
 #include "expr/sprig.h"
 
 namespace skiff::expr::internal {
@@ -53,22 +54,39 @@ std::string joined(const std::vector<std::string>& words, char sep) {
   return out;
 }
 
-std::string wrap_words(const std::string& s, int64_t width, const std::string& newline) {
-  if (width < 1) width = 1;
-  std::string out, line;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t end = s.find(' ', i);
-    std::string word = s.substr(i, end == std::string::npos ? std::string::npos : end - i);
-    i = end == std::string::npos ? s.size() : end + 1;
-    if (word.empty()) continue;
-    if (!line.empty() && static_cast<int64_t>(line.size() + 1 + word.size()) > width) {
-      out += line + newline;
-      line.clear();
+// goutils.WrapCustom: breaks at the last space that keeps a line within
+// `width` bytes; a longer word is cut (wrap_long) or runs on to the next space.
+// Leading spaces of a line are dropped, trailing ones kept.
+std::string wrap_words(const std::string& s, int64_t width, std::string newline, bool wrap_long) {
+  if (s.empty()) return "";
+  if (newline.empty()) newline = "\n";
+  const size_t w = static_cast<size_t>(std::max<int64_t>(width, 1));
+  std::string out;
+  size_t offset = 0;
+  while (s.size() - offset > w) {
+    if (s[offset] == ' ') {
+      ++offset;
+      continue;
     }
-    line += (line.empty() ? "" : " ") + word;
+    size_t space = s.substr(offset, w + 1).rfind(' ');
+    if (space != std::string::npos) {
+      out += s.substr(offset, space) + newline;
+      offset += space + 1;
+    } else if (wrap_long) {
+      out += s.substr(offset, w) + newline;
+      offset += w;
+    } else {
+      size_t next = s.find(' ', offset + w);
+      if (next == std::string::npos) {
+        out += s.substr(offset);
+        offset = s.size();
+      } else {
+        out += s.substr(offset, next - offset) + newline;
+        offset = next + 1;
+      }
+    }
   }
-  return out + line;
+  return out + s.substr(offset);
 }
 
 // Go's path.Clean.
@@ -226,9 +244,18 @@ void add_sprig_more(SprigTable& t) {
   };
   t["initials"] = [](Args& a) {
     expect_args("initials", a, 1, 1);
+    // goutils reads the string byte by byte, each byte taken as the rune of
+    // that number: a multi-byte letter gives its first byte as a Latin-1
+    // character, and bytes 0x85 and 0xA0 inside one count as spaces.
     std::string s = sprig_string(a[0]), out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (!is_space(s[i]) && (i == 0 || is_space(s[i - 1]))) out += s[i];
+    bool gap = true;
+    for (unsigned char c : s) {
+      if (is_go_space(c)) {
+        gap = true;
+      } else if (gap) {
+        append_rune(out, c);
+        gap = false;
+      }
     }
     return Json(out);
   };
@@ -254,10 +281,10 @@ void add_sprig_more(SprigTable& t) {
     }
     return Json(out);
   };
-  t["wrap"] = [](Args& a) { expect_args("wrap", a, 2, 2); return Json(wrap_words(sprig_string(a[1]), sprig_int(a[0]), "\n")); };
+  t["wrap"] = [](Args& a) { expect_args("wrap", a, 2, 2); return Json(wrap_words(sprig_string(a[1]), sprig_int(a[0]), "\n", false)); };
   t["wrapWith"] = [](Args& a) {
     expect_args("wrapWith", a, 3, 3);
-    return Json(wrap_words(sprig_string(a[2]), sprig_int(a[0]), sprig_string(a[1])));
+    return Json(wrap_words(sprig_string(a[2]), sprig_int(a[0]), sprig_string(a[1]), true));
   };
   t["plural"] = [](Args& a) {
     expect_args("plural", a, 3, 3);

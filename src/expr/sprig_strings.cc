@@ -98,10 +98,19 @@ void add_sprig_strings(SprigTable& t) {
   t["substr"] = [](Args& a) {
     expect_args("substr", a, 3, 3);
     std::string s = sprig_string(a[2]);
+    // Byte offsets, and Go's panics where the slice is out of range.
     int64_t n = static_cast<int64_t>(s.size()), from = sprig_int(a[0]), to = sprig_int(a[1]);
-    if (from < 0) return Json(s.substr(0, static_cast<size_t>(std::clamp<int64_t>(to, 0, n))));
-    if (to < 0 || to > n) return Json(s.substr(static_cast<size_t>(std::min(from, n))));
-    if (from > to) fail("slice bounds out of range");
+    const std::string out_of_range = "runtime error: slice bounds out of range ";
+    if (from < 0) {
+      if (to < 0) fail(out_of_range + "[:" + std::to_string(to) + "]");
+      if (to > n) fail(out_of_range + "[:" + std::to_string(to) + "] with length " + std::to_string(n));
+      return Json(s.substr(0, static_cast<size_t>(to)));
+    }
+    if (to < 0 || to > n) {
+      if (from > n) fail(out_of_range + "[" + std::to_string(from) + ":" + std::to_string(n) + "]");
+      return Json(s.substr(static_cast<size_t>(from)));
+    }
+    if (from > to) fail(out_of_range + "[" + std::to_string(from) + ":" + std::to_string(to) + "]");
     return Json(s.substr(static_cast<size_t>(from), static_cast<size_t>(to - from)));
   };
   t["trunc"] = [](Args& a) {

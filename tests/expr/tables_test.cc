@@ -71,7 +71,7 @@ Outcome outcome_of(const Result<T>& r) {
 }
 
 Outcome run(const std::string& table, const std::string& input, const Context& ctx) {
-  if (table == "exprlang" || table == "sprig" || table == "dates") {
+  if (table == "exprlang" || table == "sprig" || table == "dates" || table == "strings") {
     Json env = ctx.env;
     if (ctx.now) {
       Scope clock;
@@ -162,6 +162,7 @@ int run_table(const std::string& table) {
 
 TEST(Tables, ExprLang) { EXPECT_GE(run_table("exprlang"), 200); }
 TEST(Tables, Sprig) { EXPECT_GE(run_table("sprig"), 100); }
+TEST(Tables, Strings) { EXPECT_GE(run_table("strings"), 90); }
 TEST(Tables, Dates) { EXPECT_GE(run_table("dates"), 50); }
 TEST(Tables, Govaluate) { EXPECT_GE(run_table("govaluate"), 200); }
 TEST(Tables, Substitute) { EXPECT_GE(run_table("substitute"), 100); }
