@@ -29,6 +29,9 @@ Json node_json(const Node& node, const std::string& progress, const std::string&
   if (node.daemoned) j["daemoned"] = true;
   if (!node.pod_ip.empty()) j["podIP"] = node.pod_ip;
   if (!node.memoization.is_null()) j["memoizationStatus"] = node.memoization;
+  if (node.resources_duration.is_object() && !node.resources_duration.empty()) {
+    j["resourcesDuration"] = node.resources_duration;
+  }
   if (node.hooked || node.retried) {
     Json flag = Json::object();
     if (node.hooked) flag["hooked"] = true;
@@ -76,6 +79,10 @@ Json Engine::to_json(Time now) const {
   }
   status["progress"] = std::to_string(done) + "/" + std::to_string(total);
 
+  // Pods carry their own estimate; the sums are Argo's, made as it writes a status.
+  const ResourceTotals resources = resources_duration_totals(s.status.nodes);
+  if (!resources.workflow.empty()) status["resourcesDuration"] = resources.workflow;
+
   Json nodes = Json::object();
   for (const auto& [id, node] : s.status.nodes) {
     std::string node_progress;
@@ -83,6 +90,7 @@ Json Engine::to_json(Time now) const {
       node_progress = node.phase == Phase::kSucceeded ? "1/1" : "0/1";
     }
     nodes[id] = node_json(node, node_progress, s.options.name);
+    if (auto sum = resources.nodes.find(id); sum != resources.nodes.end()) nodes[id]["resourcesDuration"] = sum->second;
     if (auto waiting = s.waiting_lock.find(id); waiting != s.waiting_lock.end()) {
       nodes[id]["synchronizationStatus"] = Json{{"waiting", waiting->second}};
     }

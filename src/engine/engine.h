@@ -69,6 +69,11 @@ struct Node {
   bool retried = false;
   // memoizationStatus {hit, key, cacheName} for a memoized template, or null.
   Json memoization;
+  // A pod: when its step reported it running, and once it ended Argo's
+  // resourcesDuration estimate {"cpu": s, "memory": s, ...} (null before).
+  // Other nodes' sums are worked out when the status is written.
+  std::optional<Time> running_since;
+  Json resources_duration;
 
   bool fulfilled() const { return is_completed(phase) || (daemoned && phase != Phase::kPending); }
 };

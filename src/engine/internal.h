@@ -373,6 +373,17 @@ struct Engine::Impl {
   void enforce_deadlines();
 };
 
+// Argo's resourcesDuration of a pod that ran for `ran` (resources.cc), and
+// the sum of two such records.
+Json pod_resources_duration(const Json& tmpl, Duration ran);
+Json add_resources_duration(Json sum, const Json& more);
+// What status.resourcesDuration and each completed non-pod node report.
+struct ResourceTotals {
+  Json workflow;                                // the sum over every pod
+  std::unordered_map<std::string, Json> nodes;  // node id -> sum (absent: none)
+};
+ResourceTotals resources_duration_totals(const std::unordered_map<std::string, Node>& nodes);
+
 // The template with spec.templateDefaults merged in (template_defaults.cc).
 Json with_template_defaults(const Json& tmpl, const Json& defaults);
 

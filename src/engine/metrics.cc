@@ -41,11 +41,29 @@ bool parse_float(const std::string& text, double* out, std::string* error) {
   return true;
 }
 
-// The variables a template's metrics see: the globals, then the node's own.
-expr::Scope node_metric_scope(const expr::Scope& globals, const Node& node) {
+// What every metric sees before its emitter's own values, as Argo's
+// controller starts its metric scope: the globals and zeros.
+expr::Scope default_metric_scope(const expr::Scope& globals) {
   expr::Scope scope = globals;
+  scope["duration"] = "0";
+  scope["status"] = "Pending";
+  scope["resourcesDuration.cpu"] = "0";
+  scope["resourcesDuration.memory"] = "0";
+  return scope;
+}
+
+// The variables a template's metrics see: the defaults, then the node's own.
+// Only a pod has its resourcesDuration when it completes (other nodes' sums
+// are made when the status is written, after the metrics).
+expr::Scope node_metric_scope(const expr::Scope& globals, const Node& node) {
+  expr::Scope scope = default_metric_scope(globals);
   scope["status"] = to_string(node.phase);
   if (node.finished_at) scope["duration"] = seconds_text(*node.finished_at - node.started_at);
+  if (node.resources_duration.is_object()) {
+    for (const auto& [name, seconds] : node.resources_duration.items()) {
+      scope["resourcesDuration." + name] = std::to_string(seconds.get<int64_t>());
+    }
+  }
   if (node.inputs.is_object()) {
     for (const auto& p : node.inputs.value("parameters", Json::array())) {
       if (p.contains("value")) scope["inputs.parameters." + p.value("name", "")] = text_of(p, "value");
@@ -91,7 +109,7 @@ void Engine::Impl::emit_due_metrics() {
   workflow_metrics_emitted = true;
   auto metrics = spec.find("metrics");
   if (metrics == spec.end() || !metrics->is_object() || !metrics->contains("prometheus")) return;
-  expr::Scope scope = globals;
+  expr::Scope scope = default_metric_scope(globals);
   scope["workflow.status"] = to_string(status.phase);
   scope["workflow.duration"] = seconds_text(*status.finished_at - status.started_at);
   emit_metrics((*metrics)["prometheus"], scope, "");

@@ -169,6 +169,9 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
     switch (event.kind) {
       case Event::Kind::kStepStarted: {
         auto it = s.status.nodes.find(event.node_id);
+        if (it != s.status.nodes.end() && !it->second.running_since && !is_completed(it->second.phase)) {
+          it->second.running_since = now;
+        }
         if (it != s.status.nodes.end() && it->second.phase == Phase::kPending) {
           s.set_phase(it->second, Phase::kRunning);
           it->second.host_node_name = event.host_node_name;

@@ -51,6 +51,9 @@ void Engine::Impl::finish_pod(const Event& event) {
   running_pods.erase(pod);
   Node& node = it->second;
   if (!event.host_node_name.empty()) node.host_node_name = event.host_node_name;
+  if (node.type == NodeType::kPod) {
+    node.resources_duration = pod_resources_duration(tmpl, node.running_since ? now - *node.running_since : Duration{});
+  }
   // A daemon stopped because its scope completed has already ended as Argo
   // ends it; what its process did when stopped does not matter.
   if (node.fulfilled() && !node.daemoned) return;

@@ -12,12 +12,13 @@ namespace {
 
 const std::set<std::string> kWorkflowKeys = {"createError", "phase",     "message", "progress", "outputs",
                                              "nodeCount",   "launchOrder", "nodes", "checkpoints", "at",
-                                             "launched", "synchronization", "cacheSaves", "metrics"};
+                                             "launched", "synchronization", "cacheSaves", "metrics",
+                                             "resourcesDuration"};
 const std::set<std::string> kNodeKeys = {"id",       "displayName",   "type",     "templateName", "templateScope",
                                          "phase",    "message",       "boundaryID", "children",   "childrenAnyOrder",
                                          "outboundNodes", "inputs",   "outputs",  "templateRef",  "podName",
                                          "daemoned", "podIP", "nodeFlag", "synchronizationStatus",
-                                         "memoizationStatus"};
+                                         "memoizationStatus", "resourcesDuration"};
 
 std::string quoted(const Json& value) {
   if (value.is_null()) return "<absent>";
@@ -46,6 +47,9 @@ class Checker {
     }
     for (const char* field : {"outputs", "synchronization"}) {
       if (expected.contains(field)) subset("workflow", field, expected[field], status_.value(field, Json()));
+    }
+    if (expected.contains("resourcesDuration")) {
+      same_map("workflow", "resourcesDuration", expected["resourcesDuration"], status_.value("resourcesDuration", Json()));
     }
     if (expected.contains("nodeCount")) {
       compare_scalar("workflow", "nodeCount", expected["nodeCount"], Json(std::to_string(by_name_.size())));
@@ -182,6 +186,9 @@ class Checker {
                               "memoizationStatus"}) {
       if (expected.contains(field)) subset(subject, field, expected[field], node.value(field, Json()));
     }
+    if (expected.contains("resourcesDuration")) {
+      same_map(subject, "resourcesDuration", expected["resourcesDuration"], node.value("resourcesDuration", Json()));
+    }
     if (expected.contains("podName")) {
       Json actual;
       for (const auto& launch : run_.launches) {
@@ -189,6 +196,16 @@ class Checker {
       }
       compare_scalar(subject, "podName", expected["podName"], actual);
     }
+  }
+
+  // The same keys with the same scalar values (null: absent).
+  void same_map(const std::string& subject, const std::string& field, const Json& expected, const Json& actual) {
+    if (expected.is_null() || actual.is_null()) return compare_scalar(subject, field, expected, actual);
+    bool same = expected.is_object() && actual.is_object() && expected.size() == actual.size();
+    for (const auto& [key, value] : expected.items()) {
+      same = same && actual.contains(key) && scalar_text(value) == scalar_text(actual[key]);
+    }
+    if (!same) fail(subject, field, expected, actual);
   }
 
   void subset(const std::string& subject, const std::string& path, const Json& expected, const Json& actual) {
