@@ -37,7 +37,7 @@ std::string label_text(const std::vector<std::pair<std::string, std::string>>& l
 
 }  // namespace
 
-void MetricRegistry::add(const engine::MetricSample& sample) {
+void MetricRegistry::add(const engine::MetricSample& sample, const std::string& owner) {
   if (!sample.error.empty()) {
     errors_.push_back(sample.error);
     return;
@@ -54,6 +54,12 @@ void MetricRegistry::add(const engine::MetricSample& sample) {
   auto labels = sample.labels;
   std::sort(labels.begin(), labels.end());
   Series& series = family.series[labels];
+  series.realtime = sample.realtime;
+  if (sample.realtime) {
+    series.owner = owner;
+    series.since = sample.since;
+    series.until = sample.until;
+  }
   if (sample.type == "counter") {
     series.value += sample.value;
   } else if (sample.type == "gauge") {
@@ -72,14 +78,28 @@ void MetricRegistry::add(const engine::MetricSample& sample) {
   }
 }
 
-std::string MetricRegistry::prometheus_text() const {
+void MetricRegistry::drop_realtime(const std::string& owner) {
+  for (auto family = families_.begin(); family != families_.end();) {
+    auto& series = family->second.series;
+    for (auto it = series.begin(); it != series.end();) {
+      it = it->second.realtime && it->second.owner == owner ? series.erase(it) : std::next(it);
+    }
+    family = series.empty() ? families_.erase(family) : std::next(family);
+  }
+}
+
+std::string MetricRegistry::prometheus_text(std::optional<Time> now) const {
   std::string out;
   for (const auto& [name, family] : families_) {
     out += "# HELP " + name + " " + escaped(family.help, false) + "\n";
     out += "# TYPE " + name + " " + family.type + "\n";
     for (const auto& [labels, series] : family.series) {
       if (family.type != "histogram") {
-        out += name + label_text(labels) + " " + number(series.value) + "\n";
+        double value = series.value;
+        if (series.realtime && (series.until || now)) {
+          value = std::chrono::duration<double>(series.until.value_or(*now) - series.since).count();
+        }
+        out += name + label_text(labels) + " " + number(value) + "\n";
         continue;
       }
       for (size_t i = 0; i < series.buckets.size(); ++i) {

@@ -9,22 +9,37 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/engine.h"
 
 namespace skiff::controller {
 
+//
+// A realtime gauge's series reads its clock when written out: the time from
+// its start to `now`, until the sample that ends it fixes the value. Its
+// owner (a workflow's uid) may drop it (Argo drops a deleted workflow's
+// realtime metrics).
 class MetricRegistry {
  public:
-  void add(const engine::MetricSample& sample);
-  // Prometheus' text exposition format, series sorted by name and labels.
-  std::string prometheus_text() const;
+  void add(const engine::MetricSample& sample, const std::string& owner = "");
+  // Prometheus' text exposition format, series sorted by name and labels;
+  // running realtime gauges as of `now` (without it, as last emitted).
+  std::string prometheus_text(std::optional<Time> now = std::nullopt) const;
   const std::vector<std::string>& errors() const { return errors_; }
+  // The errors so far, forgotten here (a long-lived owner logs them).
+  std::vector<std::string> take_errors() { return std::exchange(errors_, {}); }
+  void drop_realtime(const std::string& owner);
 
  private:
   struct Series {
+    bool realtime = false;
+    std::string owner;
+    Time since{};
+    std::optional<Time> until;
     double value = 0;                 // counter, gauge
     std::vector<double> buckets;      // histogram upper bounds
     std::vector<uint64_t> counts;     // per bucket, cumulative when written

@@ -92,6 +92,11 @@ Status Service::terminate(const std::string& namespace_, const std::string& name
   return this->command(namespace_, name, command);
 }
 
+std::string Service::metrics_text() {
+  std::lock_guard lock(impl_->metrics_mu);
+  return impl_->metrics.prometheus_text(clock_now());
+}
+
 Result<Json> Service::get(const std::string& namespace_, const std::string& name) {
   auto record = impl_->store.get_workflow(namespace_, name);
   if (!record) return record.status();
@@ -259,6 +264,10 @@ void Service::Impl::handle(Job& command, Time now) {
         last = workflow_object(*record, nodes ? &*nodes : nullptr);
         ns = record->namespace_;
         name = record->name;
+      }
+      {
+        std::lock_guard lock(metrics_mu);
+        metrics.drop_realtime(command.uid);
       }
       Status removed = store.delete_workflow(command.uid);
       if (removed.is_ok()) publish({"DELETED", ns, name, last});

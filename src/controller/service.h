@@ -98,6 +98,12 @@ class Service {
   // CronWorkflow as `argo lint` does, against the stored templates.
   Status validate(const Json& object, const std::string& namespace_);
 
+  // The custom metrics (metrics.prometheus) of the workflows this service
+  // has run since it started, in Prometheus' text format, realtime gauges
+  // as of now. Argo's controller keeps them in memory too: a restart starts
+  // over, with what replaying unfinished workflows emits again.
+  std::string metrics_text();
+
   // CronWorkflows were created, changed or deleted in the store.
   void crons_changed();
 

@@ -14,6 +14,7 @@
 #include "controller/control.h"
 #include "controller/controller.h"
 #include "controller/cron.h"
+#include "controller/metrics.h"
 #include "controller/service.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
@@ -34,6 +35,7 @@ struct LiveWorkflow {
   std::vector<store::EventRecord> journal;        // written with the next update
   std::map<std::string, Json> written_nodes;      // node id -> body as stored
   std::set<std::string> running;                  // node ids the runtime runs
+  size_t metrics_seen = 0;                        // engine metric samples already in the registry
 };
 
 // A request from another thread, answered through `done`.
@@ -71,6 +73,9 @@ struct Service::Impl {
   bool ready = false;
   Status start_status;
   std::thread loop;
+  // Custom metrics of the workflows run here, read by scrapes.
+  std::mutex metrics_mu;
+  MetricRegistry metrics;
 
   // --- the loop thread only
   std::unique_ptr<runtime::Runtime> runtime;
@@ -99,6 +104,8 @@ struct Service::Impl {
   void carry_out(internal::LiveWorkflow& wf, std::vector<engine::Action> actions, Time now);
   void launch(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action, std::vector<engine::Event>* out);
   void persist(internal::LiveWorkflow& wf, Time now);
+  // Folds the engine's new metric samples into the registry.
+  void record_metrics(internal::LiveWorkflow& wf);
   void finish_if_done(const std::string& uid);
   void handle(internal::Job& command, Time now);
   void publish(const WorkflowEvent& event);

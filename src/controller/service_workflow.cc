@@ -221,7 +221,25 @@ void Service::Impl::launch(LiveWorkflow& wf, const engine::LaunchAction& action,
   out->push_back(std::move(event));
 }
 
+void Service::Impl::record_metrics(LiveWorkflow& wf) {
+  const auto& samples = wf.engine->status().metrics;
+  if (wf.metrics_seen >= samples.size()) return;
+  std::vector<std::string> errors;
+  {
+    std::lock_guard lock(metrics_mu);
+    for (size_t i = wf.metrics_seen; i < samples.size(); ++i) metrics.add(samples[i], wf.record.uid);
+    errors = metrics.take_errors();
+  }
+  wf.metrics_seen = samples.size();
+  // Argo's controller logs what it could not emit.
+  for (const auto& error : errors) {
+    std::fprintf(stderr, "skiff server: workflow %s/%s: %s\n", wf.record.namespace_.c_str(), wf.record.name.c_str(),
+                 error.c_str());
+  }
+}
+
 void Service::Impl::persist(LiveWorkflow& wf, Time now) {
+  record_metrics(wf);
   Json object = wf.engine->to_json(now);
   Json status = object["status"];
   Json nodes = status.contains("nodes") ? status["nodes"] : Json::object();

@@ -209,6 +209,14 @@ struct MetricSample {
   double value = 0;
   std::vector<double> buckets;  // histogram
   std::string error;
+  // A realtime gauge ({{duration}} or {{workflow.duration}} with
+  // `realtime: true`): emitted when its node (or the workflow) starts, its
+  // value is the time from `since` to when it is read, and emitted again
+  // when it completes with `until`, which fixes it. `value` is the value at
+  // emission.
+  bool realtime = false;
+  Time since{};
+  std::optional<Time> until;
 };
 
 struct WorkflowStatus {

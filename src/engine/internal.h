@@ -264,11 +264,18 @@ struct Engine::Impl {
   // Node ID -> its template's metrics.prometheus, until the node is fulfilled.
   std::map<std::string, Json> pending_metrics;
   bool workflow_metrics_emitted = false;
+  bool workflow_realtime_emitted = false;
+  // The clocks realtime gauges may read, by variable: since, until.
+  using RealtimeClock = std::map<std::string, std::pair<Time, std::optional<Time>>>;
+  RealtimeClock::value_type workflow_clock() const;
   void note_metrics(const Node& node, const Json& tmpl);
   // Emits the metrics of nodes fulfilled since the last call, then the
   // workflow's own once it has finished.
   void emit_due_metrics();
-  void emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id);
+  // Emits the metrics of `list`; realtime gauges read `clock`. With
+  // realtime_only, only the realtime gauges (as their emitter starts).
+  void emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id,
+                    const RealtimeClock* clock, bool realtime_only);
   Node* execute_template(const ExecuteRequest& request);
   // Whether a new node may start now (not while shutting down, except inside
   // an exit handler that the shutdown lets run).

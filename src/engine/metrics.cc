@@ -86,7 +86,15 @@ void Engine::Impl::note_metrics(const Node& node, const Json& tmpl) {
   if (metrics == tmpl.end() || !metrics->is_object() || node.fulfilled()) return;
   auto list = metrics->find("prometheus");
   if (list == metrics->end() || !list->is_array() || list->empty()) return;
-  pending_metrics.emplace(node.id, *list);
+  // Realtime gauges start with their node.
+  if (pending_metrics.emplace(node.id, *list).second) {
+    RealtimeClock clock{{"duration", {node.started_at, std::nullopt}}, workflow_clock()};
+    emit_metrics(*list, node_metric_scope(globals, node), node.id, &clock, true);
+  }
+}
+
+Engine::Impl::RealtimeClock::value_type Engine::Impl::workflow_clock() const {
+  return {"workflow.duration", {status.started_at, status.finished_at}};
 }
 
 void Engine::Impl::emit_due_metrics() {
@@ -103,22 +111,35 @@ void Engine::Impl::emit_due_metrics() {
   for (const Node* node : due) {
     Json list = std::move(pending_metrics[node->id]);
     pending_metrics.erase(node->id);
-    emit_metrics(list, node_metric_scope(globals, *node), node->id);
+    RealtimeClock clock{{"duration", {node->started_at, node->finished_at.value_or(now)}}, workflow_clock()};
+    emit_metrics(list, node_metric_scope(globals, *node), node->id, &clock, false);
+  }
+  auto metrics = spec.find("metrics");
+  const bool has_metrics = metrics != spec.end() && metrics->is_object() && metrics->contains("prometheus");
+  if (has_metrics && status.started && !workflow_realtime_emitted) {
+    workflow_realtime_emitted = true;
+    RealtimeClock clock{workflow_clock()};
+    emit_metrics((*metrics)["prometheus"], default_metric_scope(globals), "", &clock, true);
   }
   if (!status.finished_at || workflow_metrics_emitted) return;
   workflow_metrics_emitted = true;
-  auto metrics = spec.find("metrics");
-  if (metrics == spec.end() || !metrics->is_object() || !metrics->contains("prometheus")) return;
+  if (!has_metrics) return;
   expr::Scope scope = default_metric_scope(globals);
   scope["workflow.status"] = to_string(status.phase);
   scope["workflow.duration"] = seconds_text(*status.finished_at - status.started_at);
-  emit_metrics((*metrics)["prometheus"], scope, "");
+  RealtimeClock clock{workflow_clock()};
+  emit_metrics((*metrics)["prometheus"], scope, "", &clock, false);
 }
 
-void Engine::Impl::emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id) {
+void Engine::Impl::emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id,
+                                const RealtimeClock* clock, bool realtime_only) {
   if (!list.is_array()) return;
   for (const auto& spec_metric : list) {
     if (!spec_metric.is_object()) continue;
+    const Json* gauge = nullptr;
+    if (auto g = spec_metric.find("gauge"); g != spec_metric.end() && g->is_object()) gauge = &*g;
+    const bool realtime = gauge && gauge->value("realtime", false) == true;
+    if (realtime_only && !realtime) continue;
     MetricSample sample;
     sample.node_id = node_id;
     sample.name = substituted(string_field(spec_metric, "name"), scope);
@@ -142,6 +163,29 @@ void Engine::Impl::emit_metrics(const Json& list, const expr::Scope& scope, cons
         continue;
       }
       if (!*proceed) continue;
+    }
+    if (realtime) {
+      // The value names the clock it reads: "{{duration}}" or "{{workflow.duration}}".
+      sample.type = "gauge";
+      std::string value = text_of(*gauge, "value");
+      if (value.size() < 4 || value.rfind("{{", 0) != 0 || value.compare(value.size() - 2, 2, "}}") != 0) {
+        sample.error = "could not compute metric '" + sample.name + "': real time metrics can only be used with metric variables";
+        status.metrics.push_back(std::move(sample));
+        continue;
+      }
+      value = value.substr(2, value.size() - 4);
+      auto running = clock ? clock->find(value) : RealtimeClock::const_iterator{};
+      if (!clock || running == clock->end()) {
+        sample.error = "could not compute metric '" + sample.name + "': '" + value + "' is not available as a real time metric";
+        status.metrics.push_back(std::move(sample));
+        continue;
+      }
+      sample.realtime = true;
+      sample.since = running->second.first;
+      sample.until = running->second.second;
+      sample.value = std::chrono::duration<double>(sample.until.value_or(now) - sample.since).count();
+      status.metrics.push_back(std::move(sample));
+      continue;
     }
     const Json* body = nullptr;
     for (const char* type : {"gauge", "counter", "histogram"}) {

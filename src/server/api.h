@@ -87,6 +87,7 @@ void add_workflow_routes(Router& router);
 void add_template_routes(Router& router);
 void add_info_routes(Router& router);
 void add_stream_routes(Router& router);
+void add_metrics_routes(Router& router);
 
 // Helpers shared by handlers.
 Result<Json> parse_body(const Request& request);

@@ -103,6 +103,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   add_template_routes(impl->router);
   add_info_routes(impl->router);
   add_stream_routes(impl->router);
+  add_metrics_routes(impl->router);
 
   Impl* raw = impl.get();
   // Watches and followed logs hold their thread for as long as they last.

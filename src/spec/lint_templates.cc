@@ -260,6 +260,13 @@ void check_metrics(Context& ctx, const Json& tmpl, const std::string& pointer) {
     if (text(prometheus[i], "help").empty())
       ctx.problems.add(metric_pointer, "templates." + name + " metric '" + metric +
                                            "' must contain a help string under 'help: ' field");
+    // A realtime gauge reads its value while the node runs; a pod's
+    // resourcesDuration is only known once it has ended.
+    const Json* gauge = member(prometheus[i], "gauge");
+    if (gauge && gauge->is_object() && gauge->value("realtime", false) &&
+        text(*gauge, "value").find("resourcesDuration.") != std::string::npos)
+      ctx.problems.add(metric_pointer, "templates." + name + " metric '" + metric +
+                                           "' error: 'resourcesDuration.*' metrics cannot be used in real-time");
   }
 }
 

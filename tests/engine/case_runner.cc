@@ -81,6 +81,7 @@ class FakeWorld {
       } else {
         sample["type"] = m.type;
         sample["value"] = m.value;
+        if (m.realtime) sample["realtime"] = true;
         if (!m.buckets.empty()) sample["buckets"] = m.buckets;
       }
       run_.metrics.push_back(std::move(sample));

@@ -110,6 +110,19 @@ const LintCase kCases[] = {
                                    "  hooks:\n    running:\n      template: main\n"),
      {{8, "hooks.running Expression required"},
       {12, "templates.main.activeDeadlineSeconds must be a positive integer > 0 or an argo variable"}}},
+    {"RealtimeGaugeOfResourcesDuration", workflow(R"(  - name: main
+    metrics:
+      prometheus:
+      - name: rt
+        help: realtime cpu
+        gauge: {realtime: true, value: "{{resourcesDuration.cpu}}"}
+      - name: fine
+        help: realtime duration
+        gauge: {realtime: true, value: "{{duration}}"}
+    container:
+      image: alpine
+)"),
+     {{11, "templates.main metric 'rt' error: 'resourcesDuration.*' metrics cannot be used in real-time"}}},
     {"DagArgumentNeedsDependency", workflow(R"(  - name: main
     dag:
       tasks:
