@@ -14,10 +14,13 @@
 #include "cli/client.h"
 #include "agent/step_guard.h"
 #include "cli/local_commands.h"
+#include "controller/time_zones.h"
 
 namespace skiff::cli {
 
 int run_cli(int argc, char** argv) {
+  // Expressions name time zones; they come from the system's tz database.
+  controller::use_system_time_zones();
   // The argosay tool runs inside steps; it takes its own arguments verbatim.
   if (argc >= 2 && std::string(argv[1]) == "argosay") return agent::argosay_main(argc - 1, argv + 1);
   // So do the agents that make an http template's request and list a data

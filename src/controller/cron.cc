@@ -1,9 +1,9 @@
 #include "controller/cron.h"
+#include "controller/time_zones.h"
 
 #include <algorithm>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 
 #include "base/strings.h"
@@ -80,9 +80,9 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::load(const std::string& name) 
   auto zone = std::make_shared<TimeZone>();
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return std::shared_ptr<const TimeZone>(zone);
   if (name.find("..") != std::string::npos || name.front() == '/') return invalid_argument("timezone: bad name \"" + name + "\"");
-  std::ifstream in("/usr/share/zoneinfo/" + name, std::ios::binary);
-  if (!in) return invalid_argument("timezone: unknown time zone \"" + name + "\"");
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto read = read_system_zone(name);
+  if (!read) return invalid_argument("timezone: unknown time zone \"" + name + "\"");
+  const std::string& data = *read;
   auto bytes = reinterpret_cast<const unsigned char*>(data.data());
   if (data.size() < 44 || data.compare(0, 4, "TZif") != 0) return invalid_argument("timezone: \"" + name + "\" is not a TZif file");
   // Version 2+ files repeat the data with 64-bit times after the 32-bit block.

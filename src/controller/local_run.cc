@@ -12,6 +12,7 @@
 #include "controller/artifact_staging.h"
 #include "controller/controller.h"
 #include "controller/metrics.h"
+#include "controller/time_zones.h"
 
 namespace skiff::controller {
 
@@ -32,6 +33,7 @@ void make_dirs(const std::string& path) {
 
 LocalRun::LocalRun(runtime::Runtime& runtime, RunOptions options)
     : runtime_(runtime), options_(std::move(options)) {
+  use_system_time_zones();
   if (options_.max_running == 0) {
     // A step holds up to six descriptors (pipes, pidfds, its log) while it runs.
     rlimit files{};

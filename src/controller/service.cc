@@ -5,6 +5,7 @@
 
 #include "base/naming.h"
 #include "controller/service_internal.h"
+#include "controller/time_zones.h"
 
 namespace skiff::controller {
 
@@ -18,6 +19,7 @@ Time clock_now() { return now_from(Clock::now()); }
 }  // namespace
 
 Result<std::unique_ptr<Service>> Service::start(store::Store& store, ServiceOptions options) {
+  use_system_time_zones();
   auto impl = std::make_unique<Impl>(store, std::move(options));
   Impl* raw = impl.get();
   raw->loop = std::thread([raw] { raw->run_loop(); });

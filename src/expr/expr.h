@@ -14,6 +14,8 @@
 // 16 MiB and evaluations over a million steps are errors, never crashes.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,6 +44,15 @@ void set_clock(Scope& scope, Time now);
 // expression and the scope, so that an evaluation is repeatable. Without it
 // they fail ("sprig.randAlpha: the evaluation has no source of randomness").
 void set_entropy(Scope& scope, std::string_view seed);
+
+// Where named time zones (timezone(), Time.In, sprig's zoned dates) come
+// from: given a name such as "Europe/Paris", the bytes of its TZif file, or
+// nullopt when there is no such zone. The program installs one at startup,
+// before any evaluation (the controller reads the system's tz database);
+// this layer only parses what it is given, and keeps each zone once read.
+// Without a source only UTC is known ("UTC", "" and "Local").
+using ZoneSource = std::function<std::optional<std::string>(const std::string& name)>;
+void set_zone_source(ZoneSource source);
 
 enum class Unresolved {
   kKeep,   // an unknown simple tag is left in place, as Argo does while a

@@ -2,19 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
+#include "expr/expr.h"
+
 namespace skiff::expr::internal {
 namespace {
-
-constexpr const char* kZoneInfo = "/usr/share/zoneinfo/";
 
 struct LocalType {
   int32_t offset = 0;
@@ -235,19 +233,29 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
-// Zones are loaded once and never freed: at most the few hundred that exist.
+// The installed source and the zones read from it. Zones are kept once read
+// and never freed: at most the few hundred that exist.
+struct Zones {
+  std::mutex mutex;
+  ZoneSource source;
+  std::map<std::string, std::unique_ptr<Zone>> loaded;
+};
+
+Zones& zones_state() {
+  static Zones state;
+  return state;
+}
+
 const Zone* load(const std::string& name) {
-  static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<Zone>> zones;
-  std::lock_guard<std::mutex> lock(mutex);
+  Zones& state = zones_state();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  auto& zones = state.loaded;
   auto it = zones.find(name);
   if (it != zones.end()) return it->second.get();
   std::unique_ptr<Zone> zone;
-  if (valid_name(name)) {
-    std::ifstream in(kZoneInfo + name, std::ios::binary);
-    std::stringstream bytes;
-    if (in && (bytes << in.rdbuf())) {
-      if (auto parsed = parse_tzif(bytes.str())) zone = std::make_unique<Zone>(std::move(*parsed));
+  if (valid_name(name) && state.source) {
+    if (auto bytes = state.source(name)) {
+      if (auto parsed = parse_tzif(*bytes)) zone = std::make_unique<Zone>(std::move(*parsed));
     }
   }
   // Only zones that exist are kept: names that do not cannot fill the map.
@@ -271,6 +279,21 @@ LocalType type_at(const Zone& z, int64_t t) {
 }
 
 }  // namespace
+
+}  // namespace skiff::expr::internal
+
+namespace skiff::expr {
+
+void set_zone_source(ZoneSource source) {
+  internal::Zones& state = internal::zones_state();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  state.source = std::move(source);
+  state.loaded.clear();
+}
+
+}  // namespace skiff::expr
+
+namespace skiff::expr::internal {
 
 bool is_utc_zone(const std::string& name) { return name.empty() || name == "UTC" || name == "Local"; }
 

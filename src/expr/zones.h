@@ -1,8 +1,8 @@
 // Named time zones ("Europe/Paris") for time.LoadLocation, Time.In and
-// time.ParseInLocation. Rules come from the system's tz database (TZif files
-// under /usr/share/zoneinfo, Debian's tzdata), read the first time a zone is
-// named and kept for the process: static data, like a library, so an
-// evaluation stays repeatable on one machine. "UTC", "" and "Local" are UTC
+// time.ParseInLocation. Rules come from TZif data the installed ZoneSource
+// gives (see set_zone_source in expr.h; the controller reads the system's tz
+// database), asked for the first time a zone is named and kept for the
+// process, so an evaluation stays repeatable. "UTC", "" and "Local" are UTC
 // (Go's Local is UTC on a controller whose TZ is unset).
 #pragma once
 

@@ -74,5 +74,33 @@ TEST(EnginePurity, LinksOnlySpecAndExpr) {
   }
 }
 
+// The expression layer the engine evaluates with is pure too: it reads no
+// files, environment or clock (time zones come from a source the program
+// installs, the time from the caller's scope).
+TEST(EnginePurity, ExpressionsReadNoFilesOrClock) {
+  const std::string expr_dir = std::string(SKIFF_TEST_DATA) + "/../src/expr";
+  const std::vector<Forbidden> forbidden = {
+      {R"(#include\s*<(fstream|iostream|filesystem)>)", "file or console I/O"},
+      {R"(\b(fopen|freopen|fprintf|printf|puts|fputs|fwrite|fread|getenv|popen|system)\s*\()", "files or the environment"},
+      {R"(::now\s*\()", "reading a clock"},
+      {R"(#include\s*<(sys/|unistd\.h|fcntl\.h|dirent\.h|ctime|time\.h))", "system calls or the wall clock"},
+  };
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(expr_dir)) {
+    auto ext = entry.path().extension();
+    if (ext != ".cc" && ext != ".h") continue;
+    ++files;
+    std::string text;
+    ASSERT_TRUE(read_file(entry.path().string(), &text)) << entry.path();
+    for (const auto& rule : forbidden) {
+      std::smatch match;
+      if (std::regex_search(text, match, std::regex(rule.pattern))) {
+        ADD_FAILURE() << entry.path().filename().string() << " uses " << rule.why << ": '" << match.str() << "'";
+      }
+    }
+  }
+  EXPECT_GE(files, 10);
+}
+
 }  // namespace
 }  // namespace skiff

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 
@@ -28,6 +29,20 @@ namespace skiff::expr {
 namespace {
 
 const std::string kTables = std::string(SKIFF_TEST_DATA) + "/expr/tables/";
+
+// Named zones come from the system's tz database, as the controller installs
+// them where a program starts.
+std::optional<std::string> system_zone(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos) return std::nullopt;
+  std::ifstream in("/usr/share/zoneinfo/" + name, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+struct SystemZones : ::testing::Environment {
+  void SetUp() override { set_zone_source(system_zone); }
+};
+const auto* const kSystemZones = ::testing::AddGlobalTestEnvironment(new SystemZones);
 
 struct Context {
   Json env = Json::object();
@@ -158,6 +173,33 @@ int run_table(const std::string& table) {
     EXPECT_EQ(got.value.dump(), want.dump()) << where << ": " << input;
   }
   return cases;
+}
+
+// The expression layer reads no files: a zone is what the installed source
+// gives under that name, and a name it does not give is unknown.
+TEST(ZoneSource, ZonesComeOnlyFromTheInstalledSource) {
+  Json env = Json::object();
+  Scope clock;
+  set_clock(clock, *parse_rfc3339("2024-07-05T14:07:09Z"));
+  for (const auto& [k, v] : clock) env[k] = v;
+  set_zone_source([](const std::string& name) -> std::optional<std::string> {
+    if (name == "Test/Lutetia") return system_zone("Europe/Paris");
+    return std::nullopt;
+  });
+  auto lutetia = evaluate_expression("now().In(timezone('Test/Lutetia')).Format('15:04 MST')", env);
+  auto paris = evaluate_expression("timezone('Europe/Paris')", env);
+  auto utc = evaluate_expression("now().In(timezone('UTC')).Format('15:04 MST')", env);
+  set_zone_source(nullptr);
+  auto none = evaluate_expression("timezone('Test/Lutetia')", env);
+  set_zone_source(system_zone);
+  ASSERT_TRUE(lutetia.is_ok()) << lutetia.status().message();
+  EXPECT_EQ(*lutetia, "16:07 CEST");
+  EXPECT_FALSE(paris.is_ok());
+  ASSERT_TRUE(utc.is_ok()) << utc.status().message();
+  EXPECT_EQ(*utc, "14:07 UTC");
+  // Zones already read are forgotten with the source that gave them.
+  ASSERT_FALSE(none.is_ok());
+  EXPECT_EQ(none.status().message().rfind("unknown time zone Test/Lutetia", 0), 0u) << none.status().message();
 }
 
 TEST(Tables, ExprLang) { EXPECT_GE(run_table("exprlang"), 200); }
