@@ -1,5 +1,6 @@
 // expr-lang's string and encoding builtins.
 #include "expr/builtins.h"
+#include "expr/go_utf8.h"
 #include "expr/exprlang.h"
 
 namespace skiff::expr::internal {
@@ -43,15 +44,11 @@ void add_string_builtins(BuiltinTable& t) {
        }},
       {"upper", [](Args& a) {
          expect_args("upper", a, 1, 1);
-         std::string s = string_arg("upper", a, 0);
-         for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-         return Json(s);
+         return Json(internal::map_runes(string_arg("upper", a, 0), internal::rune_upper));
        }},
       {"lower", [](Args& a) {
          expect_args("lower", a, 1, 1);
-         std::string s = string_arg("lower", a, 0);
-         for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-         return Json(s);
+         return Json(internal::map_runes(string_arg("lower", a, 0), internal::rune_lower));
        }},
       {"split", [](Args& a) {
          expect_args("split", a, 2, 3);

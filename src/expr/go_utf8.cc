@@ -1,5 +1,8 @@
 #include "expr/go_utf8.h"
 
+#include <locale.h>
+#include <wctype.h>
+
 namespace skiff::expr::internal {
 
 DecodedRune decode_rune(std::string_view s, size_t at) {
@@ -74,6 +77,56 @@ std::string valid_utf8(std::string_view s) {
     } else {
       out.append(s.substr(i, d.width));
     }
+    i += d.width;
+  }
+  return out;
+}
+
+namespace {
+
+// glibc's C.UTF-8 locale is built in (no locale files are read); without it
+// only ASCII letters change case.
+locale_t unicode_ctype() {
+  static const locale_t locale = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return locale;
+}
+
+}  // namespace
+
+char32_t rune_upper(char32_t r) {
+  if (r < 0x80 || !unicode_ctype()) return r >= 'a' && r <= 'z' ? r - 'a' + 'A' : r;
+  return static_cast<char32_t>(::towupper_l(static_cast<wint_t>(r), unicode_ctype()));
+}
+
+char32_t rune_lower(char32_t r) {
+  if (r < 0x80 || !unicode_ctype()) return r >= 'A' && r <= 'Z' ? r - 'A' + 'a' : r;
+  return static_cast<char32_t>(::towlower_l(static_cast<wint_t>(r), unicode_ctype()));
+}
+
+bool rune_is_upper(char32_t r) {
+  if (r < 0x80 || !unicode_ctype()) return r >= 'A' && r <= 'Z';
+  return ::iswupper_l(static_cast<wint_t>(r), unicode_ctype()) != 0;
+}
+
+bool rune_is_lower(char32_t r) {
+  if (r < 0x80 || !unicode_ctype()) return r >= 'a' && r <= 'z';
+  return ::iswlower_l(static_cast<wint_t>(r), unicode_ctype()) != 0;
+}
+
+// glibc's alpha class also holds the digits of scripts other than Latin
+// (POSIX keeps `digit` to 0-9), which is what callers asking "letter or
+// digit" want.
+bool rune_is_letter(char32_t r) {
+  if (r < 0x80 || !unicode_ctype()) return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
+  return ::iswalpha_l(static_cast<wint_t>(r), unicode_ctype()) != 0;
+}
+
+std::string map_runes(std::string_view s, char32_t (*f)(char32_t)) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    DecodedRune d = decode_rune(s, i);
+    append_rune(out, f(d.rune));
     i += d.width;
   }
   return out;

@@ -28,4 +28,15 @@ bool is_go_space(char32_t r);
 // writes a string that is not valid UTF-8.
 std::string valid_utf8(std::string_view s);
 
+// unicode.ToUpper, ToLower, IsUpper, IsLower and IsLetter (with the digits
+// of non-Latin scripts), from the C library's Unicode tables (its built-in
+// C.UTF-8 locale).
+char32_t rune_upper(char32_t r);
+char32_t rune_lower(char32_t r);
+bool rune_is_upper(char32_t r);
+bool rune_is_lower(char32_t r);
+bool rune_is_letter(char32_t r);
+// strings.Map over the runes of s: an invalid byte becomes U+FFFD first.
+std::string map_runes(std::string_view s, char32_t (*f)(char32_t));
+
 }  // namespace skiff::expr::internal

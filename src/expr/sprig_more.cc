@@ -236,11 +236,17 @@ void add_sprig_more(SprigTable& t) {
   };
   t["untitle"] = [](Args& a) {
     expect_args("untitle", a, 1, 1);
-    std::string s = sprig_string(a[0]);
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (i == 0 || is_space(s[i - 1])) s[i] = lower(s[i]);
+    // goutils.Uncapitalize: the first rune of each space-separated word.
+    const std::string s = sprig_string(a[0]);
+    std::string out;
+    bool start = true;
+    for (size_t i = 0; i < s.size();) {
+      internal::DecodedRune d = internal::decode_rune(s, i);
+      internal::append_rune(out, start ? internal::rune_lower(d.rune) : d.rune);
+      start = internal::is_go_space(d.rune);
+      i += d.width;
     }
-    return Json(s);
+    return Json(out);
   };
   t["initials"] = [](Args& a) {
     expect_args("initials", a, 1, 1);
@@ -261,9 +267,10 @@ void add_sprig_more(SprigTable& t) {
   };
   t["swapcase"] = [](Args& a) {
     expect_args("swapcase", a, 1, 1);
-    std::string s = sprig_string(a[0]);
-    for (char& c : s) c = is_upper(c) ? lower(c) : upper(c);
-    return Json(s);
+    return Json(internal::map_runes(sprig_string(a[0]), [](char32_t r) {
+      if (internal::rune_is_upper(r)) return internal::rune_lower(r);
+      return internal::rune_is_lower(r) ? internal::rune_upper(r) : r;
+    }));
   };
   t["snakecase"] = [](Args& a) { expect_args("snakecase", a, 1, 1); return Json(joined(case_words(sprig_string(a[0])), '_')); };
   t["kebabcase"] = [](Args& a) { expect_args("kebabcase", a, 1, 1); return Json(joined(case_words(sprig_string(a[0])), '-')); };

@@ -8,16 +8,12 @@
 #include "expr/expr.h"
 #include "expr/exprlang.h"
 #include "expr/go_format.h"
+#include "expr/go_utf8.h"
 #include "expr/regex.h"
 #include "expr/sprig.h"
 
 namespace skiff::expr::internal {
 namespace {
-
-std::string transform(std::string s, int (*f)(int)) {
-  for (auto& c : s) c = static_cast<char>(f(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string go_quote_string(const std::string& s) {
   std::string out;
@@ -52,17 +48,27 @@ std::string bounded(const std::string& s) {
 }  // namespace
 
 void add_sprig_strings(SprigTable& t) {
-  t["upper"] = [](Args& a) { expect_args("upper", a, 1, 1); return Json(transform(sprig_string(a[0]), ::toupper)); };
-  t["lower"] = [](Args& a) { expect_args("lower", a, 1, 1); return Json(transform(sprig_string(a[0]), ::tolower)); };
+  t["upper"] = [](Args& a) { expect_args("upper", a, 1, 1); return Json(internal::map_runes(sprig_string(a[0]), internal::rune_upper)); };
+  t["lower"] = [](Args& a) { expect_args("lower", a, 1, 1); return Json(internal::map_runes(sprig_string(a[0]), internal::rune_lower)); };
   t["title"] = [](Args& a) {
     expect_args("title", a, 1, 1);
-    std::string s = sprig_string(a[0]);
-    bool start = true;
-    for (auto& c : s) {
-      if (start && std::isalpha(static_cast<unsigned char>(c))) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      start = std::isspace(static_cast<unsigned char>(c)) != 0;
+    // Go's strings.Title: a letter after a separator starts a word; ASCII
+    // letters, digits and '_' are not separators, nor are other letters and
+    // digits, and of the rest only spaces are.
+    auto separator = [](char32_t r) {
+      if (r < 0x80) return !((r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || r == '_');
+      return !internal::rune_is_letter(r) && internal::is_go_space(r);
+    };
+    const std::string s = sprig_string(a[0]);
+    std::string out;
+    char32_t previous = ' ';
+    for (size_t i = 0; i < s.size();) {
+      internal::DecodedRune d = internal::decode_rune(s, i);
+      internal::append_rune(out, separator(previous) ? internal::rune_upper(d.rune) : d.rune);
+      previous = d.rune;
+      i += d.width;
     }
-    return Json(s);
+    return Json(out);
   };
   t["trim"] = [](Args& a) { expect_args("trim", a, 1, 1); return Json(call_builtin_string("trim", {sprig_string(a[0])})); };
   t["trimAll"] = [](Args& a) {
