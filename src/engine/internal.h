@@ -270,9 +270,12 @@ struct Engine::Impl {
   void emit_due_metrics();
   void emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id);
   Node* execute_template(const ExecuteRequest& request);
-  // Whether a new node may start now (not while shutting down, except inside
-  // an exit handler that the shutdown lets run).
+  // Whether a new node may be created now: always, but for exit handlers
+  // once the workflow is terminated (shutdown.cc).
   bool may_start(const ExecuteRequest& request) const;
+  // Whether a pod node may start its pod now: not while shutting down,
+  // unless it belongs to an exit handler a Stop or a deadline lets run.
+  bool may_run_pod(const Node& node) const;
   // Records on a node just created what the request says of it (nodeFlag,
   // membership of an exit handler).
   void adopt(Node& node, const ExecuteRequest& request);
