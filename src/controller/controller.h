@@ -80,6 +80,9 @@ Result<std::vector<std::pair<std::string, std::string>>> configmap_parameters(
 engine::Event cache_answer(const std::string& dir, const engine::Action& lookup, Time now);
 Status cache_store(const std::string& dir, const engine::Action& save, Time now);
 
+// The engine event for a container of a pod that started or ended.
+engine::Event container_event(const runtime::ContainerChange& change);
+
 // Translates a resolved container/script template into what the runtime runs.
 runtime::StepSpec step_spec(const engine::LaunchAction& launch);
 

@@ -108,6 +108,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
       event.node_id = std::move(id);
       events.push_back(std::move(event));
     }
+    for (auto& change : runtime_.take_container_changes()) events.push_back(container_event(change));
     for (auto& completion : done) {
       engine::Event event;
       event.kind = engine::Event::Kind::kStepFinished;

@@ -85,6 +85,18 @@ const spec::Object* find_object(const std::vector<spec::Object>* library, const 
   return nullptr;
 }
 
+}  // namespace
+
+engine::Event container_event(const runtime::ContainerChange& change) {
+  engine::Event event;
+  event.kind = change.finished ? engine::Event::Kind::kContainerFinished : engine::Event::Kind::kContainerStarted;
+  event.node_id = change.pod_id;
+  event.containers.push_back({change.name, change.exit_code});
+  return event;
+}
+
+namespace {
+
 class PodBuilder {
  public:
   PodBuilder(const engine::LaunchAction& launch, const VolumeHost& host) : launch_(launch), host_(host) {}

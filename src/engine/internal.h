@@ -321,6 +321,9 @@ struct Engine::Impl {
   // Pod shapes (pod_verdict.cc, daemon.cc, volumes.cc, http.cc, data.cc).
   void create_container_nodes(const Node& pod, const Json& tmpl);
   void finish_container_nodes(const Node& pod, const Json& tmpl, const Event& event);
+  // A container of a running pod started or ended (kContainerStarted/Finished).
+  void follow_container(const Event& event);
+  void finish_container_node(Node& node, int exit_code);
   void mark_ready(Node& node, bool readiness_passed);
   void kill_daemoned_children(const std::string& boundary_id);
   Json pod_volumes(const Json& tmpl) const;

@@ -163,7 +163,8 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
   for (const auto& event : events) {
     // A step's report changes its own node, which marks the way to it dirty;
     // anything else (a timer, a command) may concern any part of the tree.
-    if (event.kind != Event::Kind::kStepStarted && event.kind != Event::Kind::kStepFinished) {
+    if (event.kind != Event::Kind::kStepStarted && event.kind != Event::Kind::kStepFinished &&
+        event.kind != Event::Kind::kContainerStarted && event.kind != Event::Kind::kContainerFinished) {
       s.full_walk_next = true;
     }
     switch (event.kind) {
@@ -183,6 +184,10 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
       }
       case Event::Kind::kStepFinished:
         s.finish_pod(event);
+        break;
+      case Event::Kind::kContainerStarted:
+      case Event::Kind::kContainerFinished:
+        s.follow_container(event);
         break;
       case Event::Kind::kTimer:
         while (!s.timers.empty() && *s.timers.begin() <= now) s.timers.erase(s.timers.begin());

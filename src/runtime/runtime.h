@@ -96,6 +96,15 @@ struct ContainerExit {
   int exit_code = 0;
 };
 
+// A container of a running pod started, or ended for good (a containerSet
+// member that will be run again by its retryStrategy has not ended).
+struct ContainerChange {
+  std::string pod_id;
+  std::string name;
+  bool finished = false;
+  int exit_code = 0;  // when finished
+};
+
 // A step's process has ended (or could not be started).
 struct Completion {
   std::string id;
@@ -145,6 +154,10 @@ class Runtime {
   // Steps whose readiness probes have all passed since the last call (each
   // reported once). wait() returns early when there are some.
   virtual std::vector<std::string> take_ready() { return {}; }
+
+  // The containers of pods that started or ended since the last call, in
+  // the order they did. wait() returns early when there are some.
+  virtual std::vector<ContainerChange> take_container_changes() { return {}; }
 
   // The step's combined stdout and stderr so far (the whole log).
   virtual Result<std::string> logs(const std::string& id) const = 0;

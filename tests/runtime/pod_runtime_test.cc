@@ -254,6 +254,43 @@ TEST_P(PodRuntimeTest, AMemberThatCannotStartErrorsThePod) {
   EXPECT_NE(c.error.find("no-such-program-anywhere"), std::string::npos) << c.error;
 }
 
+// Runs the pod to its end, collecting the container starts and ends the
+// runtime reported on the way.
+std::vector<std::string> run_collecting_changes(Runtime& runtime, const StepSpec& spec, Completion* out) {
+  std::vector<std::string> changes;
+  EXPECT_TRUE(runtime.launch(spec).is_ok());
+  auto deadline = now_from(Clock::now()) + std::chrono::seconds(30);
+  for (bool done = false; !done && now_from(Clock::now()) < deadline;) {
+    for (auto& c : runtime.wait(deadline)) {
+      if (c.id == spec.id) {
+        *out = std::move(c);
+        done = true;
+      }
+    }
+    for (const auto& change : runtime.take_container_changes()) {
+      EXPECT_EQ(change.pod_id, spec.id);
+      changes.push_back(change.name + (change.finished ? " ended " + std::to_string(change.exit_code) : " started"));
+    }
+  }
+  return changes;
+}
+
+TEST_P(PodRuntimeTest, ContainerSetMembersAreReportedAsTheyStartAndEnd) {
+  StepSpec spec = pod("reported");
+  spec.container_set.push_back(shell("first", "sleep 0.2"));
+  ContainerSpec second = shell("second", "exit 2");
+  second.dependencies = {"first"};
+  spec.container_set.push_back(second);
+  ContainerSpec third = shell("third", "true");
+  third.dependencies = {"second"};
+  spec.container_set.push_back(third);
+  Completion c;
+  auto changes = run_collecting_changes(*runtime_, spec, &c);
+  EXPECT_EQ(changes, (std::vector<std::string>{"first started", "first ended 0", "second started", "second ended 2",
+                                               "third ended 64"}));
+  EXPECT_EQ(exits(c), (std::map<std::string, int>{{"first", 0}, {"second", 2}, {"third", 64}}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Sandbox, PodRuntimeTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "sandboxed" : "direct";
