@@ -125,7 +125,8 @@ class LocalRuntime final : public Runtime {
 
     auto step = std::make_unique<StepState>(spec, paths, std::move(layout.value()), sandboxed());
     step->started = now_from(Clock::now());
-    step->log = Fd(::open(paths.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    const int keep = spec.append_log ? 0 : O_TRUNC;
+    step->log = Fd(::open(paths.log.c_str(), O_WRONLY | O_CREAT | keep | O_APPEND | O_CLOEXEC, 0644));
     if (!step->log.valid()) return internal_error("cannot create " + paths.log + ": " + std::strerror(errno));
 
     internal::LaunchPlan plan = internal::plan_launch(spec, step->layout, paths, host_);

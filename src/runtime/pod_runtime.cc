@@ -28,7 +28,8 @@ using internal::probe_local_port;
 constexpr int kExecutorExitCode = 64;
 
 enum class Role { kInit, kMain, kSidecar };
-enum class State { kWaiting, kRunning, kDone };
+// kRestarting: a containerSet member that failed waits to run again.
+enum class State { kWaiting, kRunning, kRestarting, kDone };
 
 struct Container {
   Role role = Role::kMain;
@@ -41,7 +42,8 @@ struct Container {
   bool probing = false;  // an exec probe runs now
   Time next_probe{};
   bool ran = false;  // reported in Completion::containers
-  int runs = 0;      // times started
+  int runs = 0;      // times started (more than once when retried)
+  Time restart_at{};
   int exit_code = 0;
   std::string error;
   std::string result;
@@ -117,6 +119,7 @@ class PodRuntime final : public Runtime {
     pod.cancelled = true;
     for (auto& c : pod.containers) {
       if (c.state == State::kRunning) inner_->cancel(c.step.id);
+      if (c.state == State::kRestarting) c.state = State::kDone;  // its last run's end stands
     }
   }
 
@@ -130,7 +133,10 @@ class PodRuntime final : public Runtime {
     };
     for (;;) {
       std::vector<Completion> out;
+      collect(&out);  // a pod cancelled while a member waited to run again
+      if (!out.empty()) return out;
       run_due_probes();
+      run_due_restarts();
       if (!ready_.empty() || changed() || woken_.exchange(false)) return out;
       std::optional<Time> probe_at = next_probe_time();
       std::optional<Time> deadline = until;
@@ -189,8 +195,9 @@ class PodRuntime final : public Runtime {
   }
 
   static bool any_running(const Pod& pod) {
-    return std::any_of(pod.containers.begin(), pod.containers.end(),
-                       [](const Container& c) { return c.state == State::kRunning; });
+    return std::any_of(pod.containers.begin(), pod.containers.end(), [](const Container& c) {
+      return c.state == State::kRunning || c.state == State::kRestarting;
+    });
   }
 
   // The members of a containerSet are the containers whose starts and ends
@@ -330,8 +337,13 @@ class PodRuntime final : public Runtime {
     if (pod == pods_.end()) return;
     Container* c = find(pod->second, name);
     if (!c) return;
-    c->state = State::kDone;
     c->exit_code = done.exit_code;
+    if (runs_again(pod->second, *c, done)) {
+      c->state = State::kRestarting;
+      c->restart_at = clock_now() + pod->second.spec.container_set_retry_delay;
+      return;
+    }
+    c->state = State::kDone;
     c->error = done.error;
     c->result = std::move(done.result);
     c->files = std::move(done.files);
@@ -339,6 +351,26 @@ class PodRuntime final : public Runtime {
     if (!done.error.empty() && pod->second.error.empty()) pod->second.error = done.error;
     report(pod->second, *c, true);
     advance(pod->second);
+  }
+
+  // containerSet.retryStrategy: a member that failed by itself (not stopped,
+  // not unable to start) runs again while it has retries left.
+  static bool runs_again(const Pod& pod, const Container& c, const Completion& done) {
+    if (!reported(pod, c) || pod.cancelled || done.killed || !done.error.empty() || done.exit_code == 0) return false;
+    return c.runs <= pod.spec.container_set_retries;
+  }
+
+  void run_due_restarts() {
+    const Time now = clock_now();
+    for (auto& [id, pod] : pods_) {
+      for (auto& c : pod.containers) {
+        if (c.state != State::kRestarting || c.restart_at > now) continue;
+        c.step.append_log = true;  // one container, one log across its runs
+        start(pod, c);
+        if (c.state == State::kDone) report(pod, c, true);  // could not start again
+        advance(pod);
+      }
+    }
   }
 
   void collect(std::vector<Completion>* out) {
@@ -401,10 +433,12 @@ class PodRuntime final : public Runtime {
     ready_.push_back(pod.spec.id);
   }
 
+  // When a probe is due or a retried member runs again.
   std::optional<Time> next_probe_time() const {
     std::optional<Time> next;
     for (const auto& [id, pod] : pods_) {
       for (const auto& c : pod.containers) {
+        if (c.state == State::kRestarting && (!next || c.restart_at < *next)) next = c.restart_at;
         if (!c.readiness || c.ready || c.probing || c.state != State::kRunning || pod.reported_ready) continue;
         if (!next || c.next_probe < *next) next = c.next_probe;
       }

@@ -83,7 +83,14 @@ struct StepSpec {
   std::vector<ContainerSpec> init_containers;
   std::vector<ContainerSpec> sidecars;
   std::vector<ContainerSpec> container_set;
+  // containerSet.retryStrategy: a member that fails runs again, in the same
+  // place, up to `retries` more times, `retry_delay` after it ended.
+  int container_set_retries = 0;
+  Duration container_set_retry_delay{};
   std::optional<Probe> readiness;  // of the main container
+  // The step's log continues the one a previous run of the same id left
+  // (a container run again by its retryStrategy) instead of replacing it.
+  bool append_log = false;
 
   bool is_pod() const {
     return !init_containers.empty() || !sidecars.empty() || !container_set.empty() || readiness.has_value();

@@ -291,6 +291,46 @@ TEST_P(PodRuntimeTest, ContainerSetMembersAreReportedAsTheyStartAndEnd) {
   EXPECT_EQ(exits(c), (std::map<std::string, int>{{"first", 0}, {"second", 2}, {"third", 64}}));
 }
 
+TEST_P(PodRuntimeTest, ContainerSetRetryStrategyRunsAFailedMemberAgainInPlace) {
+  // Fails twice, then succeeds: the count lives on the shared volume.
+  const std::string count = shared_path() + "/count";
+  const std::string script = "n=$(cat " + count + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + count +
+                             "; echo run $n; [ $n -ge 3 ]";
+  StepSpec spec = pod("retried");
+  ContainerSpec main = shell("main", script);
+  main.mounts = {shared_mount()};
+  spec.container_set.push_back(main);
+  spec.container_set_retries = 2;
+  spec.container_set_retry_delay = std::chrono::milliseconds(100);
+  Completion c;
+  auto changes = run_collecting_changes(*runtime_, spec, &c);
+  EXPECT_EQ(c.exit_code, 0) << c.error;
+  EXPECT_EQ(exits(c), (std::map<std::string, int>{{"main", 0}}));
+  // One start and one end however many times it ran.
+  EXPECT_EQ(changes, (std::vector<std::string>{"main started", "main ended 0"}));
+  std::string text;
+  ASSERT_TRUE(read_file(shared_ + "/count", &text));
+  EXPECT_EQ(text, "3\n");
+  // Its log holds every run.
+  auto log_text = runtime_->logs("retried");
+  ASSERT_TRUE(log_text.is_ok());
+  EXPECT_NE(log_text->find("run 1"), std::string::npos) << *log_text;
+  EXPECT_NE(log_text->find("run 3"), std::string::npos) << *log_text;
+}
+
+TEST_P(PodRuntimeTest, ContainerSetRetriesRunOut) {
+  StepSpec spec = pod("exhausted");
+  spec.container_set.push_back(shell("main", "echo attempt; exit 5"));
+  spec.container_set_retries = 1;
+  Completion c;
+  auto changes = run_collecting_changes(*runtime_, spec, &c);
+  EXPECT_EQ(c.exit_code, 5);
+  EXPECT_EQ(changes, (std::vector<std::string>{"main started", "main ended 5"}));
+  auto log_text = runtime_->logs("exhausted");
+  ASSERT_TRUE(log_text.is_ok());
+  EXPECT_EQ(split(trim_one_trailing_newline(*log_text), '\n').size(), 2u) << *log_text;
+}
+
 INSTANTIATE_TEST_SUITE_P(Sandbox, PodRuntimeTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "sandboxed" : "direct";
