@@ -32,6 +32,7 @@ StepSpec probe_step(const StepSpec& container, const Probe& probe) {
   step.output_files.clear();
   step.output_paths.clear();
   step.script_source.reset();
+  step.enter_step = container.id;  // it checks what the container sees
   return step;
 }
 

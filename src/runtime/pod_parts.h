@@ -10,7 +10,8 @@ namespace skiff::runtime::internal {
 // One container of a pod as a step of its own, id "<pod id>.<container>".
 StepSpec container_step(const StepSpec& pod, const ContainerSpec& c);
 
-// The step that runs a container's exec probe, id "<container step>.probe".
+// The step that runs a container's exec probe, id "<container step>.probe",
+// inside the container's sandbox.
 StepSpec probe_step(const StepSpec& container, const Probe& probe);
 
 // Outputs of the main container that are not where it left them: written to

@@ -88,6 +88,9 @@ struct StepSpec {
   int container_set_retries = 0;
   Duration container_set_retry_delay{};
   std::optional<Probe> readiness;  // of the main container
+  // Run inside the sandbox of this running step instead of a new one: its
+  // namespaces, files, private /tmp and working directory (an exec probe).
+  std::string enter_step;
   // The step's log continues the one a previous run of the same id left
   // (a container run again by its retryStrategy) instead of replacing it.
   bool append_log = false;

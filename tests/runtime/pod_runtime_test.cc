@@ -207,6 +207,29 @@ TEST_P(PodRuntimeTest, ReadinessIsReportedOnceTheExecProbePasses) {
   EXPECT_TRUE(runtime_->take_ready().empty());
 }
 
+TEST_P(PodRuntimeTest, AnExecProbeRunsWhereTheContainerRuns) {
+  // The ready mark is in the container's private /tmp, which only a probe
+  // inside its sandbox can see.
+  StepSpec spec = pod("private");
+  spec.image = "alpine:3.23";
+  spec.command = {"sh", "-c", "sleep 0.3; touch \"${TMPDIR:-/tmp}/ready-mark\"; exec sleep 300"};
+  Probe probe;
+  probe.exec = {"sh", "-c", "test -f \"${TMPDIR:-/tmp}/ready-mark\""};
+  probe.period = std::chrono::milliseconds(100);
+  spec.readiness = probe;
+  ASSERT_TRUE(runtime_->launch(spec).is_ok());
+  std::vector<std::string> ready;
+  auto deadline = now_from(Clock::now()) + std::chrono::seconds(20);
+  while (ready.empty() && now_from(Clock::now()) < deadline) {
+    runtime_->wait(deadline);
+    ready = runtime_->take_ready();
+  }
+  EXPECT_EQ(ready, std::vector<std::string>{"private"});
+  runtime_->cancel("private");
+  Completion c = wait_for(*runtime_, "private");
+  EXPECT_TRUE(c.killed);
+}
+
 TEST_P(PodRuntimeTest, TcpReadinessWaitsForTheListener) {
   int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
