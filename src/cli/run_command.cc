@@ -280,6 +280,7 @@ int run_command(const RunFlags& flags) {
   // run does not pay for building it.
   if (!flags.quiet) options.on_change = [&view](const nlohmann::json& wf) { view.update(wf); };
   options.accept_commands = true;
+  options.publish_status = true;  // `skiff get` from another terminal sees the live tree
   options.on_command = [&flags, live](const std::string& verb, const Status& outcome) {
     if (flags.quiet || live) return;  // the live tree shows what changed
     if (outcome) {
@@ -309,7 +310,9 @@ int run_command(const RunFlags& flags) {
     return 2;
   }
   const nlohmann::json& wf = *result;
-  std::ofstream(options.run_dir + "/workflow.json") << wf.dump();
+  if (Status written = controller::write_workflow_file(options.run_dir, wf); !written) {
+    std::fprintf(stderr, "skiff: %s\n", written.message().c_str());
+  }
   {
     std::ofstream latest(skiff_home() + "/runs/latest");
     latest << options.engine.name;

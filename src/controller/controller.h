@@ -59,7 +59,17 @@ struct RunOptions {
   // Steps in flight at once; more wait, Pending, for one to end. 0: as many
   // as the process's open-file limit allows (each step holds a few files).
   size_t max_running = 0;
+  // Keep <run_dir>/workflow.json up to date while the run goes on (written
+  // whole each time, at most once per `publish_interval`), so that another
+  // process (`skiff get`) sees the live tree. It is written once more at
+  // the end either way when commands are taken.
+  bool publish_status = false;
+  Duration publish_interval = std::chrono::milliseconds(500);
 };
+
+// Writes the Workflow object to <run_dir>/workflow.json atomically: a
+// reader sees the previous or the new file, never a part of one.
+Status write_workflow_file(const std::string& run_dir, const Json& workflow);
 
 // Gives the workflow its name: metadata.name, or generateName plus five
 // random characters, as the Kubernetes API server does.
@@ -79,6 +89,9 @@ Result<std::vector<std::pair<std::string, std::string>>> configmap_parameters(
 // action; cache_store() carries out a kCacheSave (creating the file).
 engine::Event cache_answer(const std::string& dir, const engine::Action& lookup, Time now);
 Status cache_store(const std::string& dir, const engine::Action& save, Time now);
+
+// The engine event for a container of a pod that started or ended.
+engine::Event container_event(const runtime::ContainerChange& change);
 
 // Translates a resolved container/script template into what the runtime runs.
 runtime::StepSpec step_spec(const engine::LaunchAction& launch);

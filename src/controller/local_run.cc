@@ -75,8 +75,37 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
   store_ = std::make_unique<artifacts::Store>(std::move(context));
   staging_ = std::make_unique<internal::ArtifactStaging>(*store_, artifact_dir);
 
+  // The live status for other processes: written when it changed, at most
+  // once per interval; a change inside the interval is written when it ends.
+  // A big workflow takes long to write: the gap grows with the cost, so the
+  // writes never take more than a tenth of the run's time.
+  const bool publishing = options_.publish_status && !options_.run_dir.empty();
+  Time published_at{};
+  Duration publish_gap = options_.publish_interval;
+  std::optional<Time> publish_due;
+  auto publish_if_due = [&](Time now, const Json* built) {
+    if (!publish_due || now < *publish_due) return;
+    publish_due.reset();
+    // A status that cannot be written costs other terminals their view only.
+    (void)write_workflow_file(options_.run_dir, built ? *built : engine.to_json(now));
+    published_at = clock_now();
+    publish_gap = std::max<Duration>(options_.publish_interval, 9 * (published_at - now));
+  };
   auto notify = [&] {
-    if (options_.on_change) options_.on_change(engine.to_json(clock_now()));
+    const Time now = clock_now();
+    Json built;
+    if (options_.on_change) {
+      built = engine.to_json(now);
+      options_.on_change(built);
+    }
+    if (!publishing) return;
+    if (!publish_due) publish_due = std::max(now, published_at + publish_gap);
+    publish_if_due(now, built.is_null() ? nullptr : &built);
+  };
+  auto wake_at = [&]() -> std::optional<Time> {
+    std::optional<Time> at = engine.next_timer();
+    if (publish_due && (!at || *publish_due < *at)) at = publish_due;
+    return at;
   };
 
   std::unique_ptr<CommandMailbox> mailbox;
@@ -102,7 +131,8 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
       notify();
       continue;
     }
-    std::vector<runtime::Completion> done = runtime_.wait(engine.next_timer());
+    std::vector<runtime::Completion> done = runtime_.wait(wake_at());
+    publish_if_due(clock_now(), nullptr);
     std::vector<engine::Event> events;
     for (auto& id : runtime_.take_ready()) {
       engine::Event event;
@@ -110,6 +140,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
       event.node_id = std::move(id);
       events.push_back(std::move(event));
     }
+    for (auto& change : runtime_.take_container_changes()) events.push_back(container_event(change));
     for (auto& completion : done) {
       engine::Event event;
       event.kind = engine::Event::Kind::kStepFinished;
@@ -135,7 +166,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     auto timer = engine.next_timer();
     if (events.empty() && !(timer && *timer <= clock_now())) {
       if (runtime_.running() == 0 && waiting_ids_.empty() && !timer && !terminate_requested_.load() &&
-          !mailbox) {
+          !mailbox && !publish_due) {
         // Nothing runs and nothing is due: only a resume could move it on,
         // and this run takes no commands.
         break;
@@ -166,11 +197,11 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     std::fprintf(stderr, "skiff: artifact GC: %s\n", problem.c_str());
   }
   write_metrics(engine);
-  if (mailbox) {
+  if (mailbox || publishing) {
     // Written while the run still holds its lock, so that a client never
     // sees the run neither running nor finished; late commands are answered.
-    std::ofstream(options_.run_dir + "/workflow.json") << final_workflow.dump();
-    take_commands(engine, *mailbox);
+    (void)write_workflow_file(options_.run_dir, final_workflow);
+    if (mailbox) take_commands(engine, *mailbox);
   }
   return final_workflow;
 }

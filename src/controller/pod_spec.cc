@@ -85,6 +85,18 @@ const spec::Object* find_object(const std::vector<spec::Object>* library, const 
   return nullptr;
 }
 
+}  // namespace
+
+engine::Event container_event(const runtime::ContainerChange& change) {
+  engine::Event event;
+  event.kind = change.finished ? engine::Event::Kind::kContainerFinished : engine::Event::Kind::kContainerStarted;
+  event.node_id = change.pod_id;
+  event.containers.push_back({change.name, change.exit_code});
+  return event;
+}
+
+namespace {
+
 class PodBuilder {
  public:
   PodBuilder(const engine::LaunchAction& launch, const VolumeHost& host) : launch_(launch), host_(host) {}
@@ -117,6 +129,9 @@ class PodBuilder {
         spec.container_set.push_back(std::move(*member));
       }
       main_mounts = shared;
+      if (auto retry = set.find("retryStrategy"); retry != set.end() && retry->is_object()) {
+        SKIFF_RETURN_IF_ERROR(container_set_retry(*retry, &spec));
+      }
     }
     for (const char* kind : {"initContainers", "sidecars"}) {
       size_t i = 0;
@@ -133,6 +148,34 @@ class PodBuilder {
   }
 
  private:
+  // containerSet.retryStrategy {retries (int or string), duration}.
+  static Status container_set_retry(const Json& retry, runtime::StepSpec* spec) {
+    const Json retries = retry.value("retries", Json(0));
+    std::optional<long long> count;
+    if (retries.is_number_integer()) count = retries.get<long long>();
+    if (retries.is_string()) {
+      const std::string text = retries.get<std::string>();
+      char* end = nullptr;
+      long long n = std::strtoll(text.c_str(), &end, 10);
+      if (!text.empty() && end && *end == '\0') count = n;
+    }
+    auto text_of = [](const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    if (!count || *count < 0) {
+      return invalid_argument("containerSet.retryStrategy.retries: '" + text_of(retries) +
+                              "' is not a number of retries");
+    }
+    spec->container_set_retries = static_cast<int>(*count);
+    if (retry.contains("duration")) {
+      const Json d = retry["duration"];
+      auto delay = parse_duration(text_of(d));
+      if (!delay) {
+        return invalid_argument("containerSet.retryStrategy.duration: '" + text_of(d) + "' is not a duration");
+      }
+      spec->container_set_retry_delay = *delay;
+    }
+    return Status::ok();
+  }
+
   // An http template runs skiff's HTTP agent with the request as its
   // input file; header values from Secrets are resolved here.
   Result<runtime::StepSpec> http_step() {

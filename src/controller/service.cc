@@ -165,6 +165,12 @@ void Service::Impl::run_loop() {
       event.node_id = owner->second.second;
       events[owner->second.first].push_back(std::move(event));
     }
+    for (auto& change : runtime->take_container_changes()) {
+      auto owner = steps.find(change.pod_id);
+      if (owner == steps.end()) continue;
+      change.pod_id = owner->second.second;
+      events[owner->second.first].push_back(container_event(change));
+    }
     for (auto& completion : done) {
       auto owner = steps.find(completion.id);
       if (owner == steps.end()) continue;  // its workflow was removed

@@ -12,6 +12,8 @@ const char* kind_name(engine::Event::Kind kind) {
     case engine::Event::Kind::kStepStarted: return "started";
     case engine::Event::Kind::kStepReady: return "ready";
     case engine::Event::Kind::kStepFinished: return "finished";
+    case engine::Event::Kind::kContainerStarted: return "container-started";
+    case engine::Event::Kind::kContainerFinished: return "container-finished";
     case engine::Event::Kind::kTimer: return "timer";
     case engine::Event::Kind::kTerminate: return "terminate";
     case engine::Event::Kind::kStop: return "stop";
@@ -53,6 +55,9 @@ namespace internal {
 Json encode_event(const engine::Event& e) {
   Json j = {{"k", kind_name(e.kind)}};
   if (!e.node_id.empty()) j["node"] = e.node_id;
+  if (e.kind == engine::Event::Kind::kContainerStarted || e.kind == engine::Event::Kind::kContainerFinished) {
+    j["containers"] = Json::array({{{"name", e.containers.front().name}, {"exit", e.containers.front().exit_code}}});
+  }
   if (e.kind == engine::Event::Kind::kStepFinished) {
     j["exit"] = e.exit_code;
     if (e.killed) j["killed"] = true;
@@ -87,6 +92,8 @@ engine::Event decode_event(const Json& j) {
   e.kind = kind == "started"     ? engine::Event::Kind::kStepStarted
            : kind == "ready"     ? engine::Event::Kind::kStepReady
            : kind == "finished"  ? engine::Event::Kind::kStepFinished
+           : kind == "container-started"  ? engine::Event::Kind::kContainerStarted
+           : kind == "container-finished" ? engine::Event::Kind::kContainerFinished
            : kind == "terminate" ? engine::Event::Kind::kTerminate
            : kind == "stop"      ? engine::Event::Kind::kStop
            : kind == "cache"     ? engine::Event::Kind::kCacheAnswer

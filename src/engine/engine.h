@@ -122,6 +122,11 @@ struct Event {
     kStepStarted,   // the step's process is running
     kStepReady,     // the step's readiness probe passed (daemons wait for it)
     kStepFinished,  // the step's process ended, or could not be started
+    // One container of a running pod started, or ended (`containers` holds
+    // it: name, and exit code when it ended); a containerSet's Container
+    // node follows it, as Argo's follow the pod's container statuses.
+    kContainerStarted,
+    kContainerFinished,
     kTimer,         // a time the engine asked for (next_timer) has come
     kCacheAnswer,   // the answer to a kCacheLookup for node_id
     // A user's command (see Engine::command), as `argo <verb>` has it:

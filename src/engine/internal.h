@@ -277,9 +277,12 @@ struct Engine::Impl {
   void emit_metrics(const Json& list, const expr::Scope& scope, const std::string& node_id,
                     const RealtimeClock* clock, bool realtime_only);
   Node* execute_template(const ExecuteRequest& request);
-  // Whether a new node may start now (not while shutting down, except inside
-  // an exit handler that the shutdown lets run).
+  // Whether a new node may be created now: always, but for exit handlers
+  // once the workflow is terminated (shutdown.cc).
   bool may_start(const ExecuteRequest& request) const;
+  // Whether a pod node may start its pod now: not while shutting down,
+  // unless it belongs to an exit handler a Stop or a deadline lets run.
+  bool may_run_pod(const Node& node) const;
   // Records on a node just created what the request says of it (nodeFlag,
   // membership of an exit handler).
   void adopt(Node& node, const ExecuteRequest& request);
@@ -325,6 +328,9 @@ struct Engine::Impl {
   // Pod shapes (pod_verdict.cc, daemon.cc, volumes.cc, http.cc, data.cc).
   void create_container_nodes(const Node& pod, const Json& tmpl);
   void finish_container_nodes(const Node& pod, const Json& tmpl, const Event& event);
+  // A container of a running pod started or ended (kContainerStarted/Finished).
+  void follow_container(const Event& event);
+  void finish_container_node(Node& node, int exit_code);
   void mark_ready(Node& node, bool readiness_passed);
   void kill_daemoned_children(const std::string& boundary_id);
   Json pod_volumes(const Json& tmpl) const;

@@ -163,7 +163,8 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
   for (const auto& event : events) {
     // A step's report changes its own node, which marks the way to it dirty;
     // anything else (a timer, a command) may concern any part of the tree.
-    if (event.kind != Event::Kind::kStepStarted && event.kind != Event::Kind::kStepFinished) {
+    if (event.kind != Event::Kind::kStepStarted && event.kind != Event::Kind::kStepFinished &&
+        event.kind != Event::Kind::kContainerStarted && event.kind != Event::Kind::kContainerFinished) {
       s.full_walk_next = true;
     }
     switch (event.kind) {
@@ -186,6 +187,10 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
       }
       case Event::Kind::kStepFinished:
         s.finish_pod(event);
+        break;
+      case Event::Kind::kContainerStarted:
+      case Event::Kind::kContainerFinished:
+        s.follow_container(event);
         break;
       case Event::Kind::kTimer:
         while (!s.timers.empty() && *s.timers.begin() <= now) s.timers.erase(s.timers.begin());
@@ -256,9 +261,10 @@ void Engine::Impl::advance_passes() {
     root.holder = &root_holder;
     root.context = &templates.local();
     root.arguments = spec.value("arguments", Json());
-    // Suspended, nothing new is evaluated; a shutdown still goes ahead.
+    // Suspended, nothing new is evaluated; a shutdown still goes ahead (and
+    // still walks the tree, creating what Argo creates and failing it).
     const bool held = suspended && !terminating;
-    if (!held && (!terminating || find_node_by_name(options.name))) {
+    if (!held) {
       execute_template(root);
     } else {
       // What changed while nothing was walked is not followed: the walk
@@ -375,38 +381,10 @@ Node* Engine::Impl::execute_template(const ExecuteRequest& request) {
   return run_bound(*node, type, tmpl, *resolved, request);
 }
 
-bool Engine::Impl::may_start(const ExecuteRequest& request) const {
-  if (!terminating) return true;
-  if (shutdown == Shutdown::kTerminate) return false;
-  return request.on_exit || exit_nodes.count(request.boundary_id) > 0;
-}
-
 void Engine::Impl::adopt(Node& node, const ExecuteRequest& request) {
   node.hooked = request.hooked;
   node.retried = request.attempt.has_value();
   if (request.on_exit || exit_nodes.count(request.boundary_id)) exit_nodes.insert(node.id);
-}
-
-void Engine::Impl::stop_main_tree_if_idle() {
-  if (!terminating || main_tree_stopped) return;
-  // Wait for the killed pods to be reported and for the exit handlers that
-  // still run (steps' ones: the workflow's own starts only after this).
-  if (!running_pods.empty()) return;
-  const bool spare_exit = shutdown != Shutdown::kTerminate;
-  // Nothing of the workflow itself runs any more: every unfinished node ends
-  // as Argo ends them. Exit handlers that may still run are left alone.
-  for (auto& [id, node] : status.nodes) {
-    if (node.fulfilled() || (spare_exit && exit_nodes.count(id))) continue;
-    // A suspend node a user's Stop or Terminate ends says so, as in Argo.
-    const bool user_shutdown = shutdown == Shutdown::kStop || shutdown == Shutdown::kTerminate;
-    if (user_shutdown && node.type == NodeType::kSuspend) {
-      set_phase(node, Phase::kFailed, std::string("Stopped with strategy '") + shutdown_name() + "'");
-      continue;
-    }
-    set_phase(node, Phase::kFailed, shutdown_node_message);
-  }
-  main_tree_stopped = true;
-  progressed = true;
 }
 
 void Engine::Impl::finish_workflow_if_done() {
@@ -450,56 +428,6 @@ void Engine::Impl::finish_workflow_if_done() {
   status.finished_at = now;
   release_locks(options.name);
   progressed = true;
-}
-
-}  // namespace skiff::engine
-
-namespace skiff::engine {
-
-void Engine::Impl::begin_shutdown(Shutdown kind) {
-  // A Terminate overrides a Stop or a passed deadline (and kills their exit
-  // handlers); anything else only starts a shutdown.
-  if (terminating && !(kind == Shutdown::kTerminate && shutdown != Shutdown::kTerminate)) return;
-  shutdown = kind;
-  terminating = true;
-  full_walk_next = true;
-  switch (kind) {
-    case Shutdown::kStop:
-      shutdown_node_message = "workflow shutdown with strategy:  Stop";
-      shutdown_workflow_message = "Stopped with strategy 'Stop'";
-      break;
-    case Shutdown::kTerminate:
-      shutdown_node_message = "workflow shutdown with strategy:  Terminate";
-      shutdown_workflow_message = "Stopped with strategy 'Terminate'";
-      main_tree_stopped = false;  // exit handler nodes end too
-      break;
-    default:
-      shutdown_node_message = "Step exceeded its deadline";
-      shutdown_workflow_message = "Step exceeded its deadline";
-      break;
-  }
-  for (const auto& [id, tmpl] : running_pods) {
-    if (kind != Shutdown::kTerminate && exit_nodes.count(id)) continue;
-    Action cancel;
-    cancel.kind = Action::Kind::kCancel;
-    cancel.node_id = id;
-    actions.push_back(cancel);
-  }
-  progressed = true;
-}
-
-void Engine::Impl::enforce_deadlines() {
-  if (workflow_deadline && now >= *workflow_deadline) {
-    begin_shutdown(Shutdown::kDeadline);
-  }
-  for (const auto& [id, due] : pod_deadlines) {
-    if (now < due || pods_past_deadline.count(id) || !running_pods.count(id)) continue;
-    pods_past_deadline.insert(id);
-    Action cancel;
-    cancel.kind = Action::Kind::kCancel;
-    cancel.node_id = id;
-    actions.push_back(cancel);
-  }
 }
 
 }  // namespace skiff::engine

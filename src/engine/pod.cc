@@ -9,7 +9,15 @@ namespace skiff::engine {
 
 Node* Engine::Impl::execute_pod(Node& node, const Json& tmpl) {
   if (node.fulfilled() || running_pods.count(node.id)) return &node;
-  if (terminating && !(shutdown != Shutdown::kTerminate && exit_nodes.count(node.id))) return &node;
+  if (!may_run_pod(node)) {
+    // Argo creates no pod once a user shut the workflow down and fails the
+    // node (with one space after the colon, unlike a killed pod's message).
+    // Past the deadline the node waits Pending until the tree is stopped.
+    if (shutdown != Shutdown::kDeadline) {
+      set_phase(node, Phase::kFailed, std::string("workflow shutdown with strategy: ") + shutdown_name());
+    }
+    return &node;
+  }
   Action launch;
   launch.kind = Action::Kind::kLaunch;
   launch.node_id = node.id;

@@ -131,18 +131,35 @@ void Engine::Impl::finish_container_nodes(const Node& pod, const Json& tmpl, con
       if (pod_failed) set_phase(*node, Phase::kFailed, "Pod Failed whilst container running");
       continue;
     }
-    // Argo's container message: "<reason> (exit code N): <termination message>".
-    const std::string message = container_exit_message(exit->exit_code) + ": ";
-    if (exit->exit_code == 0) {
-      set_phase(*node, Phase::kSucceeded);
-    } else if (exit->exit_code == 64) {
-      // The executor's own failure (a dependency failed, the command could
-      // not start), not the program's.
-      set_phase(*node, Phase::kError, message);
-    } else {
-      set_phase(*node, Phase::kFailed, message);
-    }
+    finish_container_node(*node, exit->exit_code);
   }
+}
+
+void Engine::Impl::finish_container_node(Node& node, int exit_code) {
+  // Argo's container message: "<reason> (exit code N): <termination message>".
+  const std::string message = container_exit_message(exit_code) + ": ";
+  if (exit_code == 0) {
+    set_phase(node, Phase::kSucceeded);
+  } else if (exit_code == 64) {
+    // The executor's own failure (a dependency failed, the command could
+    // not start), not the program's.
+    set_phase(node, Phase::kError, message);
+  } else {
+    set_phase(node, Phase::kFailed, message);
+  }
+}
+
+void Engine::Impl::follow_container(const Event& event) {
+  if (event.containers.empty() || !running_pods.count(event.node_id)) return;  // stale
+  auto pod = status.nodes.find(event.node_id);
+  if (pod == status.nodes.end()) return;
+  Node* node = find_node_by_name(pod->second.name + "." + event.containers.front().name);
+  if (!node || node->type != NodeType::kContainer || node->fulfilled()) return;
+  if (event.kind == Event::Kind::kContainerStarted) {
+    if (node->phase == Phase::kPending) set_phase(*node, Phase::kRunning);
+    return;
+  }
+  finish_container_node(*node, event.containers.front().exit_code);
 }
 
 }  // namespace skiff::engine

@@ -35,6 +35,13 @@ bool policy_allows(const std::string& policy, const Node& last) {
   return last.phase == Phase::kFailed;             // OnFailure, the default
 }
 
+// Go's time.Time.String() of a UTC time, as Argo prints the deadline.
+std::string go_time_string(Time t) {
+  std::string text = format_rfc3339(t);  // 2026-01-01T00:00:10Z
+  if (text.size() >= 19) text = text.substr(0, 10) + " " + text.substr(11, 8);
+  return text + " +0000 UTC";
+}
+
 }  // namespace
 
 Node* Engine::Impl::execute_retry(const ExecuteRequest& request, const ResolvedTemplate& resolved,
@@ -80,6 +87,18 @@ Node* Engine::Impl::execute_retry(const ExecuteRequest& request, const ResolvedT
   if (last.phase == Phase::kSucceeded || last.phase == Phase::kSkipped || last.phase == Phase::kOmitted) {
     self.outputs = last.outputs;
     set_phase(self, last.phase);
+    return &self;
+  }
+
+  // Shut down or past the workflow's deadline, a failed attempt is the last.
+  if (terminating && shutdown != Shutdown::kDeadline) {
+    self.outputs = last.outputs;
+    set_phase(self, last.phase, std::string("Stopped with strategy '") + shutdown_name() + "'");
+    return &self;
+  }
+  if (workflow_deadline && now >= *workflow_deadline) {
+    self.outputs = last.outputs;
+    set_phase(self, last.phase, "retry exceeded workflow deadline " + go_time_string(*workflow_deadline));
     return &self;
   }
 

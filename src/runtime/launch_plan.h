@@ -21,6 +21,7 @@ struct HostSetup {
   std::string lang;
   std::string shim_dir;   // host directory of helper commands; may be empty
   bool die_with_parent = true;
+  std::string nsenter;  // enters a running sandbox; empty when absent
 };
 
 struct LaunchPlan {

@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -83,6 +84,8 @@ class LocalRuntime final : public Runtime {
     if (options.sandbox) {
       std::string bwrap = find_bwrap(options, host_.host_path);
       if (!bwrap.empty() && bwrap_works(bwrap)) host_.bwrap = bwrap;
+      host_.nsenter = ::access("/usr/bin/nsenter", X_OK) == 0 ? "/usr/bin/nsenter"
+                                                                : internal::find_in_path("nsenter", host_.host_path);
     }
     if (host_.bwrap.empty()) {
       std::fprintf(stderr,
@@ -125,10 +128,16 @@ class LocalRuntime final : public Runtime {
 
     auto step = std::make_unique<StepState>(spec, paths, std::move(layout.value()), sandboxed());
     step->started = now_from(Clock::now());
-    step->log = Fd(::open(paths.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    const int keep = spec.append_log ? 0 : O_TRUNC;
+    step->log = Fd(::open(paths.log.c_str(), O_WRONLY | O_CREAT | keep | O_APPEND | O_CLOEXEC, 0644));
     if (!step->log.valid()) return internal_error("cannot create " + paths.log + ": " + std::strerror(errno));
 
-    internal::LaunchPlan plan = internal::plan_launch(spec, step->layout, paths, host_);
+    const StepState* target = nullptr;
+    if (auto it = steps_.find(spec.enter_step); !spec.enter_step.empty() && it != steps_.end()) {
+      if (!it->second->finished_running()) target = it->second.get();
+    }
+    internal::LaunchPlan plan =
+        target ? plan_entering(spec, *target, *step) : internal::plan_launch(spec, step->layout, paths, host_);
     if (!plan.error.empty()) {
       step->fail_to_start(plan.error);
     } else {
@@ -196,6 +205,38 @@ class LocalRuntime final : public Runtime {
 
  private:
   bool sandboxed() const { return !host_.bwrap.empty(); }
+
+  // A step run inside `target`'s sandbox: its command resolved as the target
+  // sees its files, then started by nsenter in the target's user, mount and
+  // pid namespaces, in its working directory. Without a sandbox it shares
+  // the target's private /tmp and working directory. When the sandbox
+  // cannot be entered (bwrap did not name its init yet, no nsenter), the
+  // step runs in a sandbox of its own, as any step.
+  internal::LaunchPlan plan_entering(const StepSpec& spec, const StepState& target, const StepState& own) const {
+    if (!sandboxed()) return internal::plan_launch(spec, target.layout, target.paths, host_);
+    if (target.init_pid() <= 0 || host_.nsenter.empty()) {
+      return internal::plan_launch(spec, own.layout, own.paths, host_);
+    }
+    internal::LaunchPlan plan = internal::plan_launch(spec, target.layout, target.paths, host_);
+    if (!plan.error.empty()) return plan;
+    std::vector<std::string>& argv = plan.request.argv;
+    auto words = std::find(argv.begin(), argv.end(), std::string("--"));
+    if (words == argv.end()) return plan;
+    const std::string pid = std::to_string(target.init_pid());
+    std::vector<std::string> entering = {"nsenter", "--target", pid};
+    // An unprivileged bwrap gives the step a user namespace of its own,
+    // which grants the right to enter the others; a setuid one does not.
+    char own_ns[64] = {}, step_ns[64] = {};
+    ::readlink("/proc/self/ns/user", own_ns, sizeof own_ns - 1);
+    ::readlink(("/proc/" + pid + "/ns/user").c_str(), step_ns, sizeof step_ns - 1);
+    if (std::string(own_ns) != step_ns) entering.insert(entering.end(), {"--user", "--preserve-credentials"});
+    entering.insert(entering.end(), {"--mount", "--pid", "--wd=" + target.layout.cwd(), "--"});
+    entering.insert(entering.end(), words + 1, argv.end());
+    plan.request.executable = host_.nsenter;
+    plan.request.argv = std::move(entering);
+    plan.request.want_info_pipe = false;
+    return plan;
+  }
 
   void watch_fd(int fd, Watch* watch) {
     watch->token = next_token_++;

@@ -12,9 +12,9 @@
 #include <unordered_map>
 #include <utility>
 #include <optional>
-#include <sys/stat.h>
 
 #include "base/strings.h"
+#include "runtime/pod_parts.h"
 #include "runtime/probe.h"
 #include "runtime/runtime.h"
 
@@ -28,7 +28,8 @@ using internal::probe_local_port;
 constexpr int kExecutorExitCode = 64;
 
 enum class Role { kInit, kMain, kSidecar };
-enum class State { kWaiting, kRunning, kDone };
+// kRestarting: a containerSet member that failed waits to run again.
+enum class State { kWaiting, kRunning, kRestarting, kDone };
 
 struct Container {
   Role role = Role::kMain;
@@ -41,6 +42,8 @@ struct Container {
   bool probing = false;  // an exec probe runs now
   Time next_probe{};
   bool ran = false;  // reported in Completion::containers
+  int runs = 0;      // times started (more than once when retried)
+  Time restart_at{};
   int exit_code = 0;
   std::string error;
   std::string result;
@@ -58,21 +61,6 @@ struct Pod {
 };
 
 Time clock_now() { return now_from(Clock::now()); }
-
-StepSpec container_step(const StepSpec& pod, const ContainerSpec& c) {
-  StepSpec step;
-  step.id = pod.id + "." + c.name;
-  step.name = pod.name + "." + c.name;
-  step.image = c.image;
-  step.command = c.command;
-  step.args = c.args;
-  step.env = c.env;
-  step.working_dir = c.working_dir;
-  step.mounts = c.mounts;
-  step.termination_grace = pod.termination_grace;
-  step.env.emplace_back("ARGO_CONTAINER_NAME", c.name);
-  return step;
-}
 
 class PodRuntime final : public Runtime {
  public:
@@ -131,21 +119,32 @@ class PodRuntime final : public Runtime {
     pod.cancelled = true;
     for (auto& c : pod.containers) {
       if (c.state == State::kRunning) inner_->cancel(c.step.id);
+      if (c.state == State::kRestarting) c.state = State::kDone;  // its last run's end stands
     }
   }
 
   std::vector<Completion> wait(std::optional<Time> until) override {
+    // Container changes wake the caller once (those made by launch() too);
+    // one that does not take them is not woken by them again.
+    auto changed = [&] {
+      if (changes_.size() <= changes_announced_) return false;
+      changes_announced_ = changes_.size();
+      return true;
+    };
     for (;;) {
       std::vector<Completion> out;
+      collect(&out);  // a pod cancelled while a member waited to run again
+      if (!out.empty()) return out;
       run_due_probes();
-      if (!ready_.empty() || woken_.exchange(false)) return out;
+      run_due_restarts();
+      if (!ready_.empty() || changed() || woken_.exchange(false)) return out;
       std::optional<Time> probe_at = next_probe_time();
       std::optional<Time> deadline = until;
       if (probe_at && (!deadline || *probe_at < *deadline)) deadline = probe_at;
       std::vector<Completion> done = inner_->wait(deadline);
       for (auto& c : done) route(std::move(c), &out);
       collect(&out);
-      if (!out.empty() || !ready_.empty() || woken_.exchange(false)) return out;
+      if (!out.empty() || !ready_.empty() || changed() || woken_.exchange(false)) return out;
       // Nothing ended: `until` passed, a probe is due, or something the
       // caller watches (wake_on_readable) woke the inner wait; let the caller
       // look.
@@ -165,6 +164,11 @@ class PodRuntime final : public Runtime {
 
   std::vector<std::string> take_ready() override { return std::exchange(ready_, {}); }
 
+  std::vector<ContainerChange> take_container_changes() override {
+    changes_announced_ = 0;
+    return std::exchange(changes_, {});
+  }
+
   Result<std::string> logs(const std::string& id) const override {
     std::vector<std::string> steps;
     if (auto pod = pods_.find(id); pod != pods_.end()) {
@@ -176,17 +180,7 @@ class PodRuntime final : public Runtime {
     } else {
       return inner_->logs(id);
     }
-    // A pod's log is its main containers' logs, in order.
-    std::string text;
-    bool any = false;
-    for (const auto& step : steps) {
-      auto part = inner_->logs(step);
-      if (!part) continue;
-      any = true;
-      text += *part;
-    }
-    if (!any) return not_found("no logs for step " + id);
-    return text;
+    return internal::pod_logs(*inner_, id, steps);
   }
 
  private:
@@ -194,15 +188,26 @@ class PodRuntime final : public Runtime {
     Container c;
     c.role = role;
     c.name = spec.name;
-    c.step = container_step(pod.spec, spec);
+    c.step = internal::container_step(pod.spec, spec);
     c.dependencies = spec.dependencies;
     c.readiness = spec.readiness;
     pod.containers.push_back(std::move(c));
   }
 
   static bool any_running(const Pod& pod) {
-    return std::any_of(pod.containers.begin(), pod.containers.end(),
-                       [](const Container& c) { return c.state == State::kRunning; });
+    return std::any_of(pod.containers.begin(), pod.containers.end(), [](const Container& c) {
+      return c.state == State::kRunning || c.state == State::kRestarting;
+    });
+  }
+
+  // The members of a containerSet are the containers whose starts and ends
+  // are reported (they are nodes of their own).
+  static bool reported(const Pod& pod, const Container& c) {
+    return c.role == Role::kMain && !pod.spec.container_set.empty();
+  }
+
+  void report(const Pod& pod, const Container& c, bool finished) {
+    if (reported(pod, c)) changes_.push_back({pod.spec.id, c.name, finished, c.exit_code});
   }
 
   Container* find(Pod& pod, const std::string& name) {
@@ -222,6 +227,7 @@ class PodRuntime final : public Runtime {
     }
     c.state = State::kRunning;
     c.ran = true;
+    if (c.runs++ == 0) report(pod, c, false);
     owners_[c.step.id] = {pod.spec.id, c.name};
     c.ready = !c.readiness.has_value();
     if (c.readiness) c.next_probe = clock_now() + c.readiness->initial_delay;
@@ -267,6 +273,7 @@ class PodRuntime final : public Runtime {
           c.state = State::kDone;
           c.ran = true;
           c.exit_code = kExecutorExitCode;
+          report(pod, c, true);
           changed = true;
         } else if (ready) {
           start(pod, c);
@@ -330,42 +337,39 @@ class PodRuntime final : public Runtime {
     if (pod == pods_.end()) return;
     Container* c = find(pod->second, name);
     if (!c) return;
-    c->state = State::kDone;
     c->exit_code = done.exit_code;
+    if (runs_again(pod->second, *c, done)) {
+      c->state = State::kRestarting;
+      c->restart_at = clock_now() + pod->second.spec.container_set_retry_delay;
+      return;
+    }
+    c->state = State::kDone;
     c->error = done.error;
     c->result = std::move(done.result);
     c->files = std::move(done.files);
     c->output_paths = std::move(done.output_paths);
     if (!done.error.empty() && pod->second.error.empty()) pod->second.error = done.error;
+    report(pod->second, *c, true);
     advance(pod->second);
   }
 
-  // The containers of a set share volumes and end in any order: an output
-  // another container wrote to a shared volume after "main" ended is
-  // collected when the whole pod ends, as Argo's wait container does.
-  static void find_late_outputs(const StepSpec& step, Completion* done) {
-    auto on_volume = [&](const std::string& path) -> std::optional<std::string> {
-      const Mount* best = nullptr;
-      for (const Mount& m : step.mounts) {
-        const std::string& at = m.container_path;
-        bool within = path == at || (path.size() > at.size() && path.compare(0, at.size(), at) == 0 &&
-                                     (at.back() == '/' || path[at.size()] == '/'));
-        if (within && (!best || at.size() > best->container_path.size())) best = &m;
+  // containerSet.retryStrategy: a member that failed by itself (not stopped,
+  // not unable to start) runs again while it has retries left.
+  static bool runs_again(const Pod& pod, const Container& c, const Completion& done) {
+    if (!reported(pod, c) || pod.cancelled || done.killed || !done.error.empty() || done.exit_code == 0) return false;
+    return c.runs <= pod.spec.container_set_retries;
+  }
+
+  void run_due_restarts() {
+    const Time now = clock_now();
+    for (auto& [id, pod] : pods_) {
+      for (auto& c : pod.containers) {
+        if (c.state != State::kRestarting || c.restart_at > now) continue;
+        c.step.append_log = true;  // one container, one log across its runs
+        start(pod, c);
+        if (c.state == State::kDone) report(pod, c, true);  // could not start again
+        advance(pod);
       }
-      if (!best) return std::nullopt;
-      std::string host = best->host_path + path.substr(best->container_path.size());
-      struct stat st{};
-      if (::stat(host.c_str(), &st) != 0) return std::nullopt;
-      return host;
-    };
-    for (const std::string& path : step.output_paths) {
-      if (done->output_paths.count(path)) continue;
-      if (auto host = on_volume(path)) done->output_paths[path] = *host;
-    }
-    for (const std::string& path : step.output_files) {
-      if (done->files.count(path)) continue;
-      std::string content;
-      if (auto host = on_volume(path); host && read_file(*host, &content)) done->files[path] = std::move(content);
     }
   }
 
@@ -392,7 +396,7 @@ class PodRuntime final : public Runtime {
           done.result = c.result;
           done.files = c.files;
           done.output_paths = c.output_paths;
-          find_late_outputs(c.step, &done);
+          internal::find_late_outputs(c.step, &done);
           exit_set = true;
         } else if (!exit_set && done.exit_code == 0) {
           done.exit_code = c.exit_code;  // the first failure, without a "main"
@@ -429,10 +433,12 @@ class PodRuntime final : public Runtime {
     ready_.push_back(pod.spec.id);
   }
 
+  // When a probe is due or a retried member runs again.
   std::optional<Time> next_probe_time() const {
     std::optional<Time> next;
     for (const auto& [id, pod] : pods_) {
       for (const auto& c : pod.containers) {
+        if (c.state == State::kRestarting && (!next || c.restart_at < *next)) next = c.restart_at;
         if (!c.readiness || c.ready || c.probing || c.state != State::kRunning || pod.reported_ready) continue;
         if (!next || c.next_probe < *next) next = c.next_probe;
       }
@@ -448,14 +454,7 @@ class PodRuntime final : public Runtime {
         if (!c.readiness || c.ready || c.probing || c.state != State::kRunning || c.next_probe > now) continue;
         const Probe& probe = *c.readiness;
         if (!probe.exec.empty()) {
-          // The probe runs beside the container, with its image and mounts.
-          StepSpec step = c.step;
-          step.id = c.step.id + ".probe";
-          step.command = probe.exec;
-          step.args.clear();
-          step.output_files.clear();
-          step.output_paths.clear();
-          step.script_source.reset();
+          StepSpec step = internal::probe_step(c.step, probe);
           if (inner_->launch(step)) {
             c.probing = true;
             probes_[step.id] = {id, c.name};
@@ -483,6 +482,8 @@ class PodRuntime final : public Runtime {
   // Finished pods -> the steps whose logs are the pod's.
   std::unordered_map<std::string, std::vector<std::string>> main_steps_;
   std::vector<std::string> ready_;
+  std::vector<ContainerChange> changes_;
+  size_t changes_announced_ = 0;  // how many of changes_ a wait() returned for
   std::atomic<bool> woken_{false};
 };
 

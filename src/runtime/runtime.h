@@ -83,7 +83,17 @@ struct StepSpec {
   std::vector<ContainerSpec> init_containers;
   std::vector<ContainerSpec> sidecars;
   std::vector<ContainerSpec> container_set;
+  // containerSet.retryStrategy: a member that fails runs again, in the same
+  // place, up to `retries` more times, `retry_delay` after it ended.
+  int container_set_retries = 0;
+  Duration container_set_retry_delay{};
   std::optional<Probe> readiness;  // of the main container
+  // Run inside the sandbox of this running step instead of a new one: its
+  // namespaces, files, private /tmp and working directory (an exec probe).
+  std::string enter_step;
+  // The step's log continues the one a previous run of the same id left
+  // (a container run again by its retryStrategy) instead of replacing it.
+  bool append_log = false;
 
   bool is_pod() const {
     return !init_containers.empty() || !sidecars.empty() || !container_set.empty() || readiness.has_value();
@@ -94,6 +104,15 @@ struct StepSpec {
 struct ContainerExit {
   std::string name;
   int exit_code = 0;
+};
+
+// A container of a running pod started, or ended for good (a containerSet
+// member that will be run again by its retryStrategy has not ended).
+struct ContainerChange {
+  std::string pod_id;
+  std::string name;
+  bool finished = false;
+  int exit_code = 0;  // when finished
 };
 
 // A step's process has ended (or could not be started).
@@ -145,6 +164,10 @@ class Runtime {
   // Steps whose readiness probes have all passed since the last call (each
   // reported once). wait() returns early when there are some.
   virtual std::vector<std::string> take_ready() { return {}; }
+
+  // The containers of pods that started or ended since the last call, in
+  // the order they did. wait() returns early when there are some.
+  virtual std::vector<ContainerChange> take_container_changes() { return {}; }
 
   // The step's combined stdout and stderr so far (the whole log).
   virtual Result<std::string> logs(const std::string& id) const = 0;

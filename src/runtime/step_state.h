@@ -55,6 +55,9 @@ class StepState {
 
   bool finished_running() const { return leader_done_; }
   bool complete() const { return leader_done_ && init_done_; }
+  // The host pid of the init of the step's pid namespace, once bwrap named
+  // it; -1 before, and without a sandbox.
+  pid_t init_pid() const { return init_; }
   // Drains the pipes and reads the output files. Call once, when complete.
   Completion completion();
 

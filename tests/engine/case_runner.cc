@@ -182,7 +182,8 @@ class FakeWorld {
           {"terminate", Event::Kind::kTerminate}, {"stop", Event::Kind::kStop},
           {"suspend", Event::Kind::kSuspend},     {"resume", Event::Kind::kResume},
           {"setNode", Event::Kind::kSetNode},     {"timer", Event::Kind::kTimer},
-          {"ready", Event::Kind::kStepReady},
+          {"ready", Event::Kind::kStepReady},     {"containerStarted", Event::Kind::kContainerStarted},
+          {"containerFinished", Event::Kind::kContainerFinished},
       };
       auto found = kinds.find(kind);
       if (found == kinds.end()) {
@@ -194,6 +195,13 @@ class FakeWorld {
       if (!event.is_command()) {
         // A readiness probe passed: names the pod by its node name.
         if (event.kind == Event::Kind::kStepReady) event.node_id = node_id_named(scalar_text(entry.value("node", Json(""))));
+        // A container of a running pod started or ended: the pod by its node
+        // name, the container by its name.
+        if (event.kind == Event::Kind::kContainerStarted || event.kind == Event::Kind::kContainerFinished) {
+          event.node_id = node_id_named(scalar_text(entry.value("node", Json(""))));
+          event.containers.push_back(
+              {scalar_text(entry.value("container", Json(""))), int_field(entry, "exitCode", 0)});
+        }
         send(event);
         continue;
       }

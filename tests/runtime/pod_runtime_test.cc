@@ -207,6 +207,29 @@ TEST_P(PodRuntimeTest, ReadinessIsReportedOnceTheExecProbePasses) {
   EXPECT_TRUE(runtime_->take_ready().empty());
 }
 
+TEST_P(PodRuntimeTest, AnExecProbeRunsWhereTheContainerRuns) {
+  // The ready mark is in the container's private /tmp, which only a probe
+  // inside its sandbox can see.
+  StepSpec spec = pod("private");
+  spec.image = "alpine:3.23";
+  spec.command = {"sh", "-c", "sleep 0.3; touch \"${TMPDIR:-/tmp}/ready-mark\"; exec sleep 300"};
+  Probe probe;
+  probe.exec = {"sh", "-c", "test -f \"${TMPDIR:-/tmp}/ready-mark\""};
+  probe.period = std::chrono::milliseconds(100);
+  spec.readiness = probe;
+  ASSERT_TRUE(runtime_->launch(spec).is_ok());
+  std::vector<std::string> ready;
+  auto deadline = now_from(Clock::now()) + std::chrono::seconds(20);
+  while (ready.empty() && now_from(Clock::now()) < deadline) {
+    runtime_->wait(deadline);
+    ready = runtime_->take_ready();
+  }
+  EXPECT_EQ(ready, std::vector<std::string>{"private"});
+  runtime_->cancel("private");
+  Completion c = wait_for(*runtime_, "private");
+  EXPECT_TRUE(c.killed);
+}
+
 TEST_P(PodRuntimeTest, TcpReadinessWaitsForTheListener) {
   int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -252,6 +275,83 @@ TEST_P(PodRuntimeTest, AMemberThatCannotStartErrorsThePod) {
   spec.container_set.push_back(missing);
   Completion c = run_step(*runtime_, spec);
   EXPECT_NE(c.error.find("no-such-program-anywhere"), std::string::npos) << c.error;
+}
+
+// Runs the pod to its end, collecting the container starts and ends the
+// runtime reported on the way.
+std::vector<std::string> run_collecting_changes(Runtime& runtime, const StepSpec& spec, Completion* out) {
+  std::vector<std::string> changes;
+  EXPECT_TRUE(runtime.launch(spec).is_ok());
+  auto deadline = now_from(Clock::now()) + std::chrono::seconds(30);
+  for (bool done = false; !done && now_from(Clock::now()) < deadline;) {
+    for (auto& c : runtime.wait(deadline)) {
+      if (c.id == spec.id) {
+        *out = std::move(c);
+        done = true;
+      }
+    }
+    for (const auto& change : runtime.take_container_changes()) {
+      EXPECT_EQ(change.pod_id, spec.id);
+      changes.push_back(change.name + (change.finished ? " ended " + std::to_string(change.exit_code) : " started"));
+    }
+  }
+  return changes;
+}
+
+TEST_P(PodRuntimeTest, ContainerSetMembersAreReportedAsTheyStartAndEnd) {
+  StepSpec spec = pod("reported");
+  spec.container_set.push_back(shell("first", "sleep 0.2"));
+  ContainerSpec second = shell("second", "exit 2");
+  second.dependencies = {"first"};
+  spec.container_set.push_back(second);
+  ContainerSpec third = shell("third", "true");
+  third.dependencies = {"second"};
+  spec.container_set.push_back(third);
+  Completion c;
+  auto changes = run_collecting_changes(*runtime_, spec, &c);
+  EXPECT_EQ(changes, (std::vector<std::string>{"first started", "first ended 0", "second started", "second ended 2",
+                                               "third ended 64"}));
+  EXPECT_EQ(exits(c), (std::map<std::string, int>{{"first", 0}, {"second", 2}, {"third", 64}}));
+}
+
+TEST_P(PodRuntimeTest, ContainerSetRetryStrategyRunsAFailedMemberAgainInPlace) {
+  // Fails twice, then succeeds: the count lives on the shared volume.
+  const std::string count = shared_path() + "/count";
+  const std::string script = "n=$(cat " + count + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + count +
+                             "; echo run $n; [ $n -ge 3 ]";
+  StepSpec spec = pod("retried");
+  ContainerSpec main = shell("main", script);
+  main.mounts = {shared_mount()};
+  spec.container_set.push_back(main);
+  spec.container_set_retries = 2;
+  spec.container_set_retry_delay = std::chrono::milliseconds(100);
+  Completion c;
+  auto changes = run_collecting_changes(*runtime_, spec, &c);
+  EXPECT_EQ(c.exit_code, 0) << c.error;
+  EXPECT_EQ(exits(c), (std::map<std::string, int>{{"main", 0}}));
+  // One start and one end however many times it ran.
+  EXPECT_EQ(changes, (std::vector<std::string>{"main started", "main ended 0"}));
+  std::string text;
+  ASSERT_TRUE(read_file(shared_ + "/count", &text));
+  EXPECT_EQ(text, "3\n");
+  // Its log holds every run.
+  auto log_text = runtime_->logs("retried");
+  ASSERT_TRUE(log_text.is_ok());
+  EXPECT_NE(log_text->find("run 1"), std::string::npos) << *log_text;
+  EXPECT_NE(log_text->find("run 3"), std::string::npos) << *log_text;
+}
+
+TEST_P(PodRuntimeTest, ContainerSetRetriesRunOut) {
+  StepSpec spec = pod("exhausted");
+  spec.container_set.push_back(shell("main", "echo attempt; exit 5"));
+  spec.container_set_retries = 1;
+  Completion c;
+  auto changes = run_collecting_changes(*runtime_, spec, &c);
+  EXPECT_EQ(c.exit_code, 5);
+  EXPECT_EQ(changes, (std::vector<std::string>{"main started", "main ended 5"}));
+  auto log_text = runtime_->logs("exhausted");
+  ASSERT_TRUE(log_text.is_ok());
+  EXPECT_EQ(split(trim_one_trailing_newline(*log_text), '\n').size(), 2u) << *log_text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Sandbox, PodRuntimeTest, ::testing::Bool(),
