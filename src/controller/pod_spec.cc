@@ -394,11 +394,15 @@ class PodBuilder {
       return not_found("volume '" + name + "': " + (is_secret ? "Secret '" : "ConfigMap '") + object_name +
                        "' not found (load it with --load)");
     }
+    // Named copies: iterating items() of the temporary value() returns would
+    // read a destroyed object (only the items proxy outlives the loop head).
+    const Json encoded = object->doc.value("data", Json::object());
+    const Json plain = object->doc.value("stringData", Json::object());
     std::map<std::string, std::string> data;
-    for (const auto& [key, value] : object->doc.value("data", Json::object()).items()) {
+    for (const auto& [key, value] : encoded.items()) {
       if (value.is_string()) data[key] = is_secret ? base64_decode(value.get<std::string>()) : value.get<std::string>();
     }
-    for (const auto& [key, value] : object->doc.value("stringData", Json::object()).items()) {
+    for (const auto& [key, value] : plain.items()) {
       if (value.is_string()) data[key] = value.get<std::string>();
     }
     std::vector<std::pair<std::string, std::string>> files;  // key -> relative path

@@ -133,6 +133,44 @@ spec:
   EXPECT_TRUE(std::filesystem::is_empty(home_ + "/runs/set/volumes/pods"));
 }
 
+// configMap and secret volumes hold one file per key (secret data decoded,
+// stringData as written), or the listed items at their paths.
+TEST_F(PodsTest, ConfigMapAndSecretVolumesHoldTheirKeys) {
+  const std::string objects = home_ + "/objects.yaml";
+  std::ofstream(objects) << R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {colour: blue, size: large}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: token}
+data: {encoded: c2VzYW1l}
+stringData: {plain: open}
+)";
+  Json wf = run(R"(
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: object-volumes}
+spec:
+  entrypoint: main
+  volumes:
+  - {name: settings, configMap: {name: settings, items: [{key: colour, path: nested/colour.txt}]}}
+  - {name: token, secret: {secretName: token}}
+  templates:
+  - name: main
+    container:
+      image: alpine:3.19
+      command: [sh, -c, "cat /etc/settings/nested/colour.txt /etc/token/encoded /etc/token/plain"]
+      volumeMounts:
+      - {name: settings, mountPath: /etc/settings}
+      - {name: token, mountPath: /etc/token}
+)",
+                {"--load", objects});
+  EXPECT_EQ(wf["status"]["phase"], "Succeeded");
+  EXPECT_EQ(node(wf, "object-volumes")["outputs"]["result"], "bluesesameopen");
+}
+
 TEST_F(PodsTest, AFailingContainerFailsTheSetAndItsDependents) {
   Json wf = run(R"(
 apiVersion: argoproj.io/v1alpha1
