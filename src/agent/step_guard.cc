@@ -72,6 +72,15 @@ int step_guard_main(int argc, char** argv) {
   ::sigprocmask(SIG_BLOCK, &waited, nullptr);
   ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
   if (::getppid() != skiff) return 137;  // skiff died before we could watch it
+  // A stop that came while we started (the runtime signals the step's
+  // process group) is held for us and would never reach a command forked
+  // after it: the step ends here, as that signal would have ended it.
+  sigset_t pending;
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
+    if (sigismember(&pending, sig)) return 128 + sig;
+  }
 
   pid_t command = ::fork();
   if (command < 0) {
