@@ -237,6 +237,40 @@ struct WorkflowStatus {
   std::vector<MetricSample> metrics;
 };
 
+// `argo retry`: what to run again of a completed workflow.
+struct RetryRequest {
+  // With a selector, succeeded nodes it matches run again too.
+  bool restart_successful = false;
+  std::string node_field_selector;
+  // New values of the workflow's parameters (names it does not declare are
+  // ignored); the groups that run again are expanded anew.
+  std::vector<std::pair<std::string, std::string>> parameters;
+};
+
+// The status a Failed or Error workflow (or a Succeeded one with
+// restart_successful and a selector) runs again from, as Argo's retry
+// makes it: every failed or errored pod (an attempt: its Retry node) that
+// nothing after it succeeded, and every selected node, is removed with all
+// below it; the step/task groups, steps/DAG nodes and failed Retry nodes
+// that hold them go back to Running (started now, message cleared); the
+// workflow's exit handler nodes are removed; the rest is kept as it was.
+// The workflow is Running, started now, with no message. Pure. Errors as
+// Argo's: kInvalidArgument for a workflow in another phase.
+Result<WorkflowStatus> retry_status(const WorkflowStatus& status, const std::string& workflow_name,
+                                    const RetryRequest& request, Time now);
+
+// `argo resubmit --memoized`: the status a new workflow `name` starts from,
+// carrying over what the Failed or Error workflow `previous_name` achieved:
+// retry_status() of it (no node restarted), every node renamed and
+// re-identified for the new workflow. Pure. kInvalidArgument ("workflow
+// must be Failed/Error to resubmit in memoized mode") for another phase.
+Result<WorkflowStatus> memoized_status(const WorkflowStatus& previous, const std::string& previous_name,
+                                       const std::string& name, Time now);
+
+// A status as Argo's JSON has it (status without nodes, and status.nodes)
+// back in the engine's terms; errors name the field.
+Result<WorkflowStatus> status_from_json(const Json& status, const Json& nodes, const std::string& workflow_name);
+
 class Engine {
  public:
   // Validates what the engine needs (entrypoint, templates resolvable at the
@@ -248,6 +282,9 @@ class Engine {
 
   // Starts the workflow (creates the root node). Returns what to do.
   std::vector<Action> start(Time now);
+  // Starts the workflow from a status carried over (memoized_status()):
+  // what it holds is not run again.
+  std::vector<Action> start_from(WorkflowStatus carried, Time now);
   // Applies one event and advances the workflow as far as it can go now.
   std::vector<Action> handle(const Event& event, Time now);
   // Applies several events, then advances once: cheaper for bursts. A
@@ -257,6 +294,11 @@ class Engine {
   // saying why (no matching suspend node, an output that is not supplied,
   // a completed workflow...). Then advances like handle().
   Result<std::vector<Action>> command(const Event& event, Time now);
+
+  // Runs a completed workflow again from retry_status(): what it kept is
+  // not run again and its outputs stay visible to what runs. Returns what
+  // to do, or Argo's reason for refusing (nothing changes then).
+  Result<std::vector<Action>> retry(const RetryRequest& request, Time now);
 
   bool completed() const;
   const WorkflowStatus& status() const;

@@ -379,6 +379,13 @@ struct Engine::Impl {
   Status resume_all();
 
   void finish_workflow_if_done();
+  // Drops what was derived from nodes that are no longer in the status;
+  // the next walk is full and derives it again.
+  void forget_derived_state();
+  // After the status was rewritten to run again (retry): drops what was
+  // derived from nodes that are gone, ends any shutdown, restarts the
+  // deadline and takes the new parameter values. The next walk is full.
+  void resume_rewritten(const std::vector<std::pair<std::string, std::string>>& parameters);
   // Entry point for every way a workflow stops early: a Stop (exit handlers
   // still run), a Terminate (they do not), or the workflow's deadline.
   void begin_shutdown(Shutdown kind);

@@ -18,7 +18,7 @@ const std::set<std::string> kNodeKeys = {"id",       "displayName",   "type",   
                                          "phase",    "message",       "boundaryID", "children",   "childrenAnyOrder",
                                          "outboundNodes", "inputs",   "outputs",  "templateRef",  "podName",
                                          "daemoned", "podIP", "nodeFlag", "synchronizationStatus",
-                                         "memoizationStatus", "resourcesDuration"};
+                                         "memoizationStatus", "resourcesDuration", "startedAt", "finishedAt"};
 
 std::string quoted(const Json& value) {
   if (value.is_null()) return "<absent>";
@@ -164,7 +164,8 @@ class Checker {
       if (!kNodeKeys.count(key)) fail(subject, key, Json("a known field"), Json(key + " (unknown field)"));
     }
     for (const char* field :
-         {"id", "displayName", "type", "templateName", "templateScope", "phase", "message", "daemoned", "podIP"}) {
+         {"id", "displayName", "type", "templateName", "templateScope", "phase", "message", "daemoned", "podIP",
+          "startedAt", "finishedAt"}) {
       if (expected.contains(field)) compare_scalar(subject, field, expected[field], node.value(field, Json()));
     }
     if (expected.contains("boundaryID")) {

@@ -52,14 +52,10 @@ class FakeWorld {
     take(engine_.start(at_second(0)));
     snapshot(0);
     int max_seconds = int_field(script_, "maxSeconds", 300);
-    for (int second = 1; second <= max_seconds && !engine_.completed(); ++second) {
-      now_ = second;
-      play_timeline(second);
-      start_launched();
-      kill_cancelled();
-      finish_due();
-      fire_timers();
-      snapshot(second);
+    run_until(max_seconds);
+    if (script_.contains("retry") && engine_.completed()) {
+      retry(script_["retry"]);
+      run_until(max_seconds);
     }
     if (!engine_.completed()) {
       run_.problems.push_back("the workflow did not complete within " + std::to_string(max_seconds) +
@@ -89,6 +85,46 @@ class FakeWorld {
   }
 
  private:
+  void run_until(int max_seconds) {
+    for (int second = now_ + 1; second <= max_seconds && !engine_.completed(); ++second) {
+      now_ = second;
+      play_timeline(second);
+      start_launched();
+      kill_cancelled();
+      finish_due();
+      fire_timers();
+      snapshot(second);
+    }
+  }
+
+  // script.yaml `retry:` once the workflow completed, a second later: the
+  // request's fields, the error it must be refused with (none when absent),
+  // and `pods:` answers for the pods launched after it (over the first ones).
+  void retry(const Json& spec) {
+    now_ += 1;
+    engine::RetryRequest request;
+    request.restart_successful = scalar_text(spec.value("restartSuccessful", Json("false"))) == "true";
+    request.node_field_selector = scalar_text(spec.value("selector", Json("")));
+    const Json parameters = spec.value("parameters", Json::object());
+    for (const auto& [name, value] : parameters.items()) {
+      request.parameters.emplace_back(name, scalar_text(value));
+    }
+    const Json pods = spec.value("pods", Json::object());
+    for (const auto& [name, answer] : pods.items()) {
+      pods_script_[name] = answer;
+      unused_answers_.insert(name);
+    }
+    run_.first_run = engine_.to_json(at_second(now_ - 1));
+    auto result = engine_.retry(request, at_second(now_));
+    std::string error = result ? "" : result.status().message();
+    std::string expected_error = scalar_text(spec.value("error", Json("")));
+    if (error != expected_error) {
+      run_.problems.push_back("retry answered '" + error + "', expected '" + expected_error + "'");
+    }
+    if (result) take(std::move(*result));
+    snapshot(now_);
+  }
+
   void take(std::vector<Action> actions) {
     std::vector<Event> answers;
     for (auto& action : actions) {

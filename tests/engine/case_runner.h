@@ -15,6 +15,9 @@
 //   timeline:                  # seconds after start
 //     - {at: 3, event: terminate}   # or: stop, timer
 //     - {at: 2, event: ready, node: "wf[0].server"}  # readiness probe passed
+//   retry:                     # once complete, `argo retry` a second later
+//     {restartSuccessful, selector, parameters: {k: v}, error,
+//      pods: {...}}            # answers for pods launched after the retry
 //   maxSeconds: 300            # the run fails if not complete by then
 #pragma once
 
@@ -44,6 +47,7 @@ struct Snapshot {
 struct CaseRun {
   std::string create_error;  // Engine::create failed with this
   Json workflow;             // the final Workflow object
+  Json first_run;            // with a retry: the Workflow as it was before it
   std::vector<Launch> launches;
   std::vector<Snapshot> snapshots;  // one per second, after that second's events
   std::vector<std::string> problems;  // the run itself went wrong (bad script, never completed)
