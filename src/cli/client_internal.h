@@ -20,6 +20,14 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows);
 // -o json|yaml|name, or `text()` for the default and wide views.
 int print_object(const Json& object, const std::string& output, const std::function<std::string()>& text);
 
+// "@latest" names the namespace's newest workflow.
+Result<std::string> resolve_name(const ApiClient& api, const std::string& ns, const std::string& name);
+// Follows the workflow until it completes (drawn with watch, summed up
+// with wait); 0 when it succeeded.
+int finish_waiting(const ApiClient& api, const std::string& ns, const std::string& name, bool watch, bool wait);
+
 void add_template_commands(CLI::App& app, ClientFlags& flags, int* exit_code);
+// retry, resubmit.
+void add_lifecycle_commands(CLI::App& app, ClientFlags& flags, int* exit_code);
 
 }  // namespace skiff::cli

@@ -23,14 +23,6 @@ bool finished(const Json& wf) {
          !status["finishedAt"].get<std::string>().empty();
 }
 
-Result<std::string> resolve_name(const ApiClient& api, const std::string& ns, const std::string& name) {
-  if (name != "@latest") return name;
-  auto list = api.call("GET", "/api/v1/workflows/" + ns + "?listOptions.limit=1&fields=items.metadata.name");
-  if (!list) return list.status();
-  if (!(*list)["items"].is_array() || (*list)["items"].empty()) return not_found("no workflows in namespace " + ns);
-  return (*list)["items"][0]["metadata"].value("name", "");
-}
-
 // Follows the workflow over the watch stream until it finishes; returns it.
 Result<Json> watch_until_done(const ApiClient& api, const std::string& ns, const std::string& name, bool draw) {
   Json last;
@@ -59,14 +51,6 @@ Result<Json> watch_until_done(const ApiClient& api, const std::string& ns, const
   if (!streamed) return streamed;
   if (last.is_null()) return not_found("workflows.argoproj.io \"" + name + "\" not found");
   return last;
-}
-
-int finish_waiting(const ApiClient& api, const std::string& ns, const std::string& name, bool watch, bool wait) {
-  auto done = watch_until_done(api, ns, name, watch);
-  if (!done) return fail(done.status());
-  if (watch && !::isatty(STDOUT_FILENO)) std::cout << render_get(*done, client_render_options(false));
-  if (wait) std::cout << render_wait_line(*done, client_render_options(false)) << "\n";
-  return (*done)["status"].value("phase", "") == "Succeeded" ? 0 : 1;
 }
 
 struct SubmitFlags {
@@ -299,26 +283,23 @@ int control(const ClientFlags& flags, const ClientCommand& command) {
   return 0;
 }
 
-int resubmit(const ClientFlags& flags, const std::vector<std::string>& names, const std::string& output, bool watch,
-             bool wait) {
-  ApiClient api(flags);
-  std::string ns = flags.resolved_namespace();
-  int rc = 0;
-  for (const auto& raw : names) {
-    auto name = resolve_name(api, ns, raw);
-    if (!name) return fail(name.status());
-    auto wf = api.call("PUT", "/api/v1/workflows/" + ns + "/" + *name + "/resubmit",
-                       {{"namespace", ns}, {"name", *name}});
-    if (!wf) return fail(wf.status());
-    if (int printed = print_object(*wf, output, [&] { return render_get(*wf, client_render_options(false)); }); printed) {
-      return printed;
-    }
-    if (watch || wait) rc = std::max(rc, finish_waiting(api, ns, (*wf)["metadata"].value("name", ""), watch, wait));
-  }
-  return rc;
+}  // namespace
+
+Result<std::string> resolve_name(const ApiClient& api, const std::string& ns, const std::string& name) {
+  if (name != "@latest") return name;
+  auto list = api.call("GET", "/api/v1/workflows/" + ns + "?listOptions.limit=1&fields=items.metadata.name");
+  if (!list) return list.status();
+  if (!(*list)["items"].is_array() || (*list)["items"].empty()) return not_found("no workflows in namespace " + ns);
+  return (*list)["items"][0]["metadata"].value("name", "");
 }
 
-}  // namespace
+int finish_waiting(const ApiClient& api, const std::string& ns, const std::string& name, bool watch, bool wait) {
+  auto done = watch_until_done(api, ns, name, watch);
+  if (!done) return fail(done.status());
+  if (watch && !::isatty(STDOUT_FILENO)) std::cout << render_get(*done, client_render_options(false));
+  if (wait) std::cout << render_wait_line(*done, client_render_options(false)) << "\n";
+  return (*done)["status"].value("phase", "") == "Succeeded" ? 0 : 1;
+}
 
 int client_get(const ClientFlags& flags, const std::string& raw, const std::string& output) {
   ApiClient api(flags);
@@ -426,19 +407,7 @@ void add_client_commands(CLI::App& app, ClientFlags& flags, int* exit_code) {
   add_connection_flags(*delete_cmd, flags);
   delete_cmd->callback([&flags, exit_code] { *exit_code = remove(flags, delete_flags); });
 
-  static std::vector<std::string> resubmit_names;
-  static std::string resubmit_output;
-  static bool resubmit_watch = false, resubmit_wait = false;
-  auto* resubmit_cmd = app.add_subcommand("resubmit", "Submit a new workflow with the spec of an old one");
-  resubmit_cmd->add_option("workflows", resubmit_names, "Workflow names")->required();
-  resubmit_cmd->add_option("-o,--output", resubmit_output, "name|json|yaml|wide");
-  resubmit_cmd->add_flag("-w,--watch", resubmit_watch, "Watch the new workflow until it completes");
-  resubmit_cmd->add_flag("--wait", resubmit_wait, "Wait for the new workflow to complete");
-  add_connection_flags(*resubmit_cmd, flags);
-  resubmit_cmd->callback([&flags, exit_code] {
-    *exit_code = resubmit(flags, resubmit_names, resubmit_output, resubmit_watch, resubmit_wait);
-  });
-
+  add_lifecycle_commands(app, flags, exit_code);
   add_template_commands(app, flags, exit_code);
 }
 

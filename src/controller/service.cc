@@ -61,13 +61,14 @@ void Service::unsubscribe(int id) {
 
 namespace {
 
-Status send(Service::Impl& impl, Job::Kind kind, const std::string& uid, Command command = {}) {
+Status send(Service::Impl& impl, Job::Kind kind, const std::string& uid, Command command = {},
+            engine::RetryRequest retry = {}) {
   auto done = std::make_shared<std::promise<Status>>();
   auto result = done->get_future();
   {
     std::lock_guard lock(impl.mu);
     if (impl.stopping) return Status(Code::kUnavailable, "the server is shutting down");
-    impl.jobs.push_back({kind, uid, done, std::move(command)});
+    impl.jobs.push_back({kind, uid, done, std::move(command), std::move(retry)});
   }
   impl.wake();
   return result.get();
@@ -86,6 +87,12 @@ Status Service::command(const std::string& namespace_, const std::string& name, 
   if (!record) return record.status();
   if (record->finished()) return answer_when_completed(command, name, namespace_);
   return send(*impl_, Job::Kind::kCommand, record->uid, command);
+}
+
+Status Service::retry(const std::string& namespace_, const std::string& name, const engine::RetryRequest& request) {
+  auto record = impl_->store.get_workflow(namespace_, name);
+  if (!record) return record.status();
+  return send(*impl_, Job::Kind::kRetry, record->uid, {}, request);
 }
 
 Status Service::terminate(const std::string& namespace_, const std::string& name) {
@@ -251,6 +258,9 @@ void Service::Impl::handle(Job& command, Time now) {
       command.done->set_value(Status::ok());
       return;
     }
+    case Job::Kind::kRetry:
+      command.done->set_value(retry_now(command.uid, command.retry, now));
+      return;
     case Job::Kind::kRemove: {
       Json last;
       std::string ns, name;

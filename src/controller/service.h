@@ -59,6 +59,9 @@ std::string generate_name(const std::string& prefix);
 // zone and concurrency policy.
 Status check_cron(const Json& cron_workflow);
 
+// The status a resubmit --memoized carries over (see Service::submit).
+Result<engine::WorkflowStatus> carried_status(const Json& carried);
+
 // The labels selectors see: the submitted ones plus Argo's phase and
 // completed labels.
 Json workflow_labels(const store::WorkflowRecord& record);
@@ -73,7 +76,11 @@ class Service {
   // Validates a Workflow (Argo's lint), names it, applies workflowDefaults,
   // stores it and queues it to run. Returns the Workflow as stored.
   // kInvalidArgument for a bad workflow, kAlreadyExists for a taken name.
-  Result<Json> submit(const Json& workflow, const std::string& namespace_, bool dry_run = false);
+  // `carried` (resubmit --memoized): {"from": the old workflow's name,
+  // "status": its status without nodes, "nodes": its status.nodes}; the new
+  // workflow starts from engine::memoized_status() of it.
+  Result<Json> submit(const Json& workflow, const std::string& namespace_, bool dry_run = false,
+                      const Json* carried = nullptr);
 
   // Removes the workflow; its running steps are stopped.
   Status remove(const std::string& namespace_, const std::string& name);
@@ -81,6 +88,12 @@ class Service {
   // Applies a user's command (suspend, resume, stop, terminate, node set)
   // as `argo <verb>` does, or refuses it with Argo's message.
   Status command(const std::string& namespace_, const std::string& name, const Command& command);
+
+  // `argo retry`: runs a completed workflow again in place from the status
+  // engine::retry_status() makes of it (what succeeded is not run again).
+  // kInvalidArgument with Argo's message for a workflow that may not be
+  // retried (running, or succeeded without restartSuccessful and a selector).
+  Status retry(const std::string& namespace_, const std::string& name, const engine::RetryRequest& request);
 
   // Stops running steps; the workflow ends Failed ("Stopped with strategy
   // 'Terminate'").

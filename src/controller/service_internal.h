@@ -36,15 +36,20 @@ struct LiveWorkflow {
   std::map<std::string, Json> written_nodes;      // node id -> body as stored
   std::set<std::string> running;                  // node ids the runtime runs
   size_t metrics_seen = 0;                        // engine metric samples already in the registry
+  bool nodes_removed = false;                     // a retry removed nodes: persist() drops their rows
 };
 
 // A request from another thread, answered through `done`.
 struct Job {
-  enum class Kind { kStart, kRemove, kCommand } kind;
+  enum class Kind { kStart, kRemove, kCommand, kRetry } kind;
   std::string uid;
   std::shared_ptr<std::promise<Status>> done;
-  Command command;  // kCommand
+  Command command;              // kCommand
+  engine::RetryRequest retry;   // kRetry
 };
+
+// Where each step stands according to a workflow's journal.
+struct StepLedger;
 
 }  // namespace skiff::controller::internal
 
@@ -97,9 +102,18 @@ struct Service::Impl {
   void wake();
   Status recover();
   Status load(const store::WorkflowRecord& record, bool replay);
+  // A workflow's engine as submitted, not started.
+  Result<std::unique_ptr<internal::LiveWorkflow>> build_live(const store::WorkflowRecord& record);
+  // Applies the journal to a workflow's engine.
+  Status replay(internal::LiveWorkflow& wf, internal::StepLedger& ledger);
+  // `argo retry` of a completed workflow: rebuilt from its journal, its
+  // status rewritten by the engine, and running again.
+  Status retry_now(const std::string& uid, const engine::RetryRequest& request, Time now);
   void admit(Time now);
   bool may_start(const internal::LiveWorkflow& wf) const;
   void begin(internal::LiveWorkflow& wf, Time now);
+  // Starts the engine: from the status a resubmit --memoized carried, if any.
+  std::vector<engine::Action> start_engine(internal::LiveWorkflow& wf, Time now);
   void apply(internal::LiveWorkflow& wf, const std::vector<engine::Event>& events, Time now);
   void carry_out(internal::LiveWorkflow& wf, std::vector<engine::Action> actions, Time now);
   void launch(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action, std::vector<engine::Event>* out);

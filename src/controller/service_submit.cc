@@ -124,6 +124,11 @@ engine::Event decode_event(const Json& j) {
 
 }  // namespace internal
 
+Result<engine::WorkflowStatus> carried_status(const Json& carried) {
+  return engine::status_from_json(carried.value("status", Json::object()), carried.value("nodes", Json::object()),
+                                  carried.value("from", ""));
+}
+
 Json workflow_labels(const store::WorkflowRecord& record) {
   Json labels = record.labels.is_object() ? record.labels : Json::object();
   if (!record.phase.empty()) labels["workflows.argoproj.io/phase"] = record.phase;
@@ -268,10 +273,18 @@ Result<store::WorkflowRecord> Service::Impl::prepare(const Json& input, const st
   return record;
 }
 
-Result<Json> Service::submit(const Json& input, const std::string& namespace_, bool dry_run) {
+Result<Json> Service::submit(const Json& input, const std::string& namespace_, bool dry_run, const Json* carried) {
   auto prepared = impl_->prepare(input, namespace_);
   if (!prepared) return prepared.status();
   store::WorkflowRecord record = std::move(*prepared);
+  if (carried) {
+    // Refused now rather than when it starts: the same rewrite runs then.
+    auto previous = carried_status(*carried);
+    if (!previous) return previous.status();
+    auto seeded = engine::memoized_status(*previous, carried->value("from", ""), record.name, now_from(Clock::now()));
+    if (!seeded) return seeded.status();
+    record.run_options["memoized"] = *carried;
+  }
   if (dry_run) return workflow_object(record, nullptr);
 
   SKIFF_RETURN_IF_ERROR(impl_->store.create_workflow(record));

@@ -7,6 +7,7 @@
 namespace skiff::controller {
 
 using internal::LiveWorkflow;
+using internal::StepLedger;
 
 namespace {
 
@@ -21,6 +22,10 @@ Result<std::vector<spec::Object>> parse_library(const Json& docs) {
   }
   return out;
 }
+
+}  // namespace
+
+namespace internal {
 
 // Where each step stands according to the journal.
 struct StepLedger {
@@ -47,9 +52,32 @@ struct StepLedger {
   }
 };
 
+}  // namespace internal
+
+namespace {
+
+// The journal form of a retry, replayed as it was applied.
+Json encode_retry(const engine::RetryRequest& request) {
+  Json parameters = Json::array();
+  for (const auto& [name, value] : request.parameters) parameters.push_back({name, value});
+  return {{"restartSuccessful", request.restart_successful},
+          {"nodeFieldSelector", request.node_field_selector},
+          {"parameters", parameters}};
+}
+
+engine::RetryRequest decode_retry(const Json& body) {
+  engine::RetryRequest request;
+  request.restart_successful = body.value("restartSuccessful", false);
+  request.node_field_selector = body.value("nodeFieldSelector", "");
+  for (const auto& pair : body.value("parameters", Json::array())) {
+    if (pair.is_array() && pair.size() == 2) request.parameters.emplace_back(pair[0], pair[1]);
+  }
+  return request;
+}
+
 }  // namespace
 
-Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
+Result<std::unique_ptr<LiveWorkflow>> Service::Impl::build_live(const store::WorkflowRecord& record) {
   auto wf = std::make_unique<LiveWorkflow>();
   wf->record = record;
   Json doc = record.manifest;
@@ -72,26 +100,47 @@ Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
   if (!engine) return engine.status();
   wf->engine = std::move(*engine);
   wf->library = std::move(*library);
+  return wf;
+}
+
+// Rebuilds the engine's state from the journal; `ledger` learns where each
+// step stands.
+Status Service::Impl::replay(LiveWorkflow& wf, StepLedger& ledger) {
+  auto journal = store.events(wf.record.uid);
+  if (!journal) return journal.status();
+  auto nodes = store.nodes(wf.record.uid);
+  if (!nodes) return nodes.status();
+  for (auto& node : *nodes) wf.written_nodes[node.id] = std::move(node.body);
+  for (const auto& entry : *journal) {
+    wf.next_seq = entry.seq + 1;
+    if (entry.body.value("start", false)) {
+      wf.started = true;
+      ledger.actions(start_engine(wf, entry.at));
+      continue;
+    }
+    if (auto retry = entry.body.find("retry"); retry != entry.body.end()) {
+      auto actions = wf.engine->retry(decode_retry(*retry), entry.at);
+      if (!actions) return internal_error("the journal's retry at seq " + std::to_string(entry.seq) +
+                                          " does not apply again: " + actions.status().message());
+      ledger.actions(*actions);
+      continue;
+    }
+    std::vector<engine::Event> events;
+    for (const Json& e : entry.body.value("events", Json::array())) events.push_back(internal::decode_event(e));
+    ledger.events(events);
+    ledger.actions(wf.engine->handle_all(events, entry.at));
+  }
+  return Status::ok();
+}
+
+Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
+  auto built = build_live(record);
+  if (!built) return built.status();
+  std::unique_ptr<LiveWorkflow> wf = std::move(*built);
 
   if (replay) {
-    auto journal = store.events(record.uid);
-    if (!journal) return journal.status();
-    auto nodes = store.nodes(record.uid);
-    if (!nodes) return nodes.status();
-    for (auto& node : *nodes) wf->written_nodes[node.id] = std::move(node.body);
     StepLedger ledger;
-    for (const auto& entry : *journal) {
-      wf->next_seq = entry.seq + 1;
-      if (entry.body.value("start", false)) {
-        wf->started = true;
-        ledger.actions(wf->engine->start(entry.at));
-        continue;
-      }
-      std::vector<engine::Event> events;
-      for (const Json& e : entry.body.value("events", Json::array())) events.push_back(internal::decode_event(e));
-      ledger.events(events);
-      ledger.actions(wf->engine->handle_all(events, entry.at));
-    }
+    SKIFF_RETURN_IF_ERROR(this->replay(*wf, ledger));
     std::string uid = record.uid;
     live[uid] = std::move(wf);
     LiveWorkflow& restored = *live[uid];
@@ -132,6 +181,38 @@ Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
   return Status::ok();
 }
 
+Status Service::Impl::retry_now(const std::string& uid, const engine::RetryRequest& request, Time now) {
+  if (auto it = live.find(uid); it != live.end()) {
+    const std::string phase = it->second->record.phase.empty() ? "Pending" : it->second->record.phase;
+    if (it->second->started && it->second->engine->completed()) {
+      return Status(Code::kUnavailable, "the workflow is still stopping its steps; retry it when they have ended");
+    }
+    return invalid_argument("Cannot retry a workflow in phase " + phase);
+  }
+  auto record = store.get_workflow_by_uid(uid);
+  if (!record) return record.status();
+  auto built = build_live(*record);
+  if (!built) return built.status();
+  LiveWorkflow& wf = **built;
+  StepLedger ledger;
+  SKIFF_RETURN_IF_ERROR(replay(wf, ledger));
+  if (!wf.started || !wf.engine->completed()) {
+    return invalid_argument("Cannot retry a workflow in phase " + (record->phase.empty() ? "Pending" : record->phase));
+  }
+  // Its metrics were counted when it ran; only what the retry emits is new.
+  wf.metrics_seen = wf.engine->status().metrics.size();
+  auto actions = wf.engine->retry(request, now);
+  if (!actions) return actions.status();
+  wf.journal.push_back({wf.next_seq++, now, Json{{"retry", encode_retry(request)}}});
+  wf.nodes_removed = true;
+  live[uid] = std::move(*built);
+  LiveWorkflow& running = *live[uid];
+  carry_out(running, std::move(*actions), now);
+  persist(running, now);
+  finish_if_done(uid);
+  return Status::ok();
+}
+
 Status Service::Impl::recover() {
   store::WorkflowQuery unfinished;
   unfinished.finished = false;
@@ -159,10 +240,25 @@ Status Service::Impl::recover() {
   return Status::ok();
 }
 
+std::vector<engine::Action> Service::Impl::start_engine(LiveWorkflow& wf, Time now) {
+  auto carried = wf.record.run_options.find("memoized");
+  if (carried == wf.record.run_options.end()) return wf.engine->start(now);
+  // Checked when submitted; the same rewrite gives the same status on a replay.
+  auto previous = carried_status(*carried);
+  auto seeded = previous ? engine::memoized_status(*previous, carried->value("from", ""), wf.record.name, now)
+                         : Result<engine::WorkflowStatus>(previous.status());
+  if (!seeded) {
+    std::fprintf(stderr, "skiff server: workflow %s/%s: %s; it runs from the start\n", wf.record.namespace_.c_str(),
+                 wf.record.name.c_str(), seeded.status().message().c_str());
+    return wf.engine->start(now);
+  }
+  return wf.engine->start_from(std::move(*seeded), now);
+}
+
 void Service::Impl::begin(LiveWorkflow& wf, Time now) {
   wf.started = true;
   wf.journal.push_back({wf.next_seq++, now, Json{{"start", true}}});
-  carry_out(wf, wf.engine->start(now), now);
+  carry_out(wf, start_engine(wf, now), now);
   persist(wf, now);
 }
 
@@ -274,13 +370,25 @@ void Service::Impl::persist(LiveWorkflow& wf, Time now) {
       update.run_options = run_options;
     }
   }
+  if (wf.nodes_removed) {
+    // A retry removed nodes: their rows go too.
+    for (auto it = wf.written_nodes.begin(); it != wf.written_nodes.end();) {
+      if (nodes.contains(it->first)) {
+        ++it;
+        continue;
+      }
+      update.removed_nodes.push_back(it->first);
+      it = wf.written_nodes.erase(it);
+    }
+    wf.nodes_removed = false;
+  }
   for (auto& [id, body] : nodes.items()) {
     auto written = wf.written_nodes.find(id);
     if (written != wf.written_nodes.end() && written->second == body) continue;
     update.nodes.push_back({id, body});
     wf.written_nodes[id] = body;
   }
-  if (update.nodes.empty() && wf.journal.empty() && update.phase == wf.record.phase &&
+  if (update.nodes.empty() && update.removed_nodes.empty() && wf.journal.empty() && update.phase == wf.record.phase &&
       status == wf.record.status && !update.manifest) {
     return;
   }

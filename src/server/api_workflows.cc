@@ -1,5 +1,5 @@
 // /api/v1/workflows: create, list, get, delete, lint, submit, suspend, resume,
-// stop, terminate, set, resubmit.
+// stop, terminate, set, retry, resubmit.
 #include "base/strings.h"
 #include "server/api.h"
 
@@ -172,30 +172,96 @@ Response stop(Context& ctx, const Request& r) { return run_command(ctx, r, contr
 Response terminate(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kTerminate); }
 Response set(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kSetNode); }
 
+// "NAME=VALUE" strings, as Argo's Retry and Resubmit requests carry them.
+Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const Json& body) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const Json list = body.value("parameters", Json::array());
+  if (!list.is_array()) return invalid_argument("parameters: expected a list of \"NAME=VALUE\" strings");
+  for (const auto& p : list) {
+    std::string text = p.is_string() ? p.get<std::string>() : p.dump();
+    auto eq = text.find('=');
+    if (!p.is_string() || eq == std::string::npos) {
+      return invalid_argument("expected parameter of the form: NAME=VALUE. Received: " + text);
+    }
+    out.emplace_back(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return out;
+}
+
+// PUT …/{name}/retry, Argo's RetryWorkflowRequest: the workflow runs again
+// in place; the answer is the Workflow as it stands after the retry.
+Response retry(Context& ctx, const Request& request) {
+  std::string ns = request.param("namespace");
+  if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  auto body = parse_body(request);
+  if (!body) return error_response(body.status());
+  engine::RetryRequest retry;
+  retry.restart_successful = body->value("restartSuccessful", false);
+  if (auto selector = body->find("nodeFieldSelector"); selector != body->end() && selector->is_string()) {
+    retry.node_field_selector = selector->get<std::string>();
+  }
+  auto parameters = parameter_pairs(*body);
+  if (!parameters) return error_response(parameters.status());
+  retry.parameters = std::move(*parameters);
+  std::string name = request.param("name");
+  if (Status done = ctx.service.retry(ns, name, retry); !done) return error_response(done);
+  auto wf = ctx.service.get(ns, name);
+  if (!wf) return error_response(wf.status());
+  return json_response(*wf);
+}
+
 // A new workflow with the same spec, named after the old one, as `argo
-// resubmit` makes it.
+// resubmit` makes it; with `memoized`, what the old one achieved is carried
+// over and only the rest runs.
 Response resubmit(Context& ctx, const Request& request) {
   std::string ns = request.param("namespace");
   if (Status st = check_namespace(request, ns); !st) return error_response(st);
   auto body = parse_body(request);
   if (!body) return error_response(body.status());
-  if (body->value("memoized", false)) {
-    return error_response(invalid_argument("memoized: resubmitting with memoized results is not supported yet"));
-  }
+  auto parameters = parameter_pairs(*body);
+  if (!parameters) return error_response(parameters.status());
   std::string name = request.param("name");
   auto record = ctx.store.get_workflow(ns, name);
   if (!record) return error_response(record.status());
+  const bool memoized = body->value("memoized", false);
+  if (memoized && record->phase != "Failed" && record->phase != "Error") {
+    return error_response(invalid_argument("workflow must be Failed/Error to resubmit in memoized mode"));
+  }
+  const Json& old_meta = record->manifest.value("metadata", Json::object());
   Json meta = Json::object();
-  meta["generateName"] = name + "-";
+  meta["generateName"] = old_meta.value("generateName", name + "-");
   Json labels = record->labels.is_object() ? record->labels : Json::object();
   labels.erase("workflows.argoproj.io/phase");
   labels.erase("workflows.argoproj.io/completed");
   labels["workflows.argoproj.io/resubmitted-from-workflow"] = name;
   meta["labels"] = labels;
-  const Json& old_meta = record->manifest.value("metadata", Json::object());
   if (old_meta.contains("annotations")) meta["annotations"] = old_meta["annotations"];
-  Json wf = {{"metadata", meta}, {"spec", record->manifest.value("spec", Json::object())}};
-  auto created = ctx.service.submit(wf, ns);
+  Json spec = record->manifest.value("spec", Json::object());
+  spec.erase("shutdown");
+  if (auto d = spec.find("activeDeadlineSeconds"); d != spec.end() && d->is_number() && d->get<double>() == 0) {
+    spec.erase("activeDeadlineSeconds");
+  }
+  // New values for the parameters the workflow declares, as Argo's
+  // resubmit takes them; others are ignored.
+  if (spec.contains("arguments") && spec["arguments"].contains("parameters")) {
+    for (auto& p : spec["arguments"]["parameters"]) {
+      for (const auto& [key, value] : *parameters) {
+        if (p.value("name", "") != key) continue;
+        p["value"] = value;
+        p.erase("valueFrom");
+      }
+    }
+  }
+  Json wf = {{"metadata", meta}, {"spec", spec}};
+  Json carried;
+  if (memoized) {
+    auto nodes = ctx.store.nodes(record->uid);
+    if (!nodes) return error_response(nodes.status());
+    Json node_map = Json::object();
+    for (auto& node : *nodes) node_map[node.id] = std::move(node.body);
+    carried = {{"from", name}, {"status", record->status}, {"nodes", std::move(node_map)}};
+  }
+  auto created = ctx.service.submit(wf, ns, /*dry_run=*/false, memoized ? &carried : nullptr);
   if (!created) return error_response(created.status());
   return json_response(*created);
 }
@@ -301,6 +367,7 @@ void add_workflow_routes(Router& router) {
   router.add("PUT", "/api/v1/workflows/{namespace}/{name}/terminate", terminate);
   router.add("PUT", "/api/v1/workflows/{namespace}/{name}/set", set);
   router.add("PUT", "/api/v1/workflows/{namespace}/{name}/resubmit", resubmit);
+  router.add("PUT", "/api/v1/workflows/{namespace}/{name}/retry", retry);
 }
 
 }  // namespace skiff::server
