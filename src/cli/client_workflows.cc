@@ -219,7 +219,7 @@ int list(const ClientFlags& flags, const ListFlags& l) {
 
 struct DeleteFlags {
   std::vector<std::string> names;
-  bool all = false, completed = false;
+  bool all = false, completed = false, force = false;
 };
 
 int remove(const ClientFlags& flags, const DeleteFlags& d) {
@@ -237,7 +237,7 @@ int remove(const ClientFlags& flags, const DeleteFlags& d) {
   for (const auto& raw : names) {
     auto name = resolve_name(api, ns, raw);
     if (!name) return fail(name.status());
-    auto deleted = api.call("DELETE", "/api/v1/workflows/" + ns + "/" + *name);
+    auto deleted = api.call("DELETE", "/api/v1/workflows/" + ns + "/" + *name + (d.force ? "?force=true" : ""));
     if (!deleted) {
       rc = fail(deleted.status());
       continue;
@@ -404,6 +404,7 @@ void add_client_commands(CLI::App& app, ClientFlags& flags, int* exit_code) {
   delete_cmd->add_option("workflows", delete_flags.names, "Workflow names");
   delete_cmd->add_flag("--all", delete_flags.all, "Every workflow in the namespace");
   delete_cmd->add_flag("--completed", delete_flags.completed, "Every completed workflow");
+  delete_cmd->add_flag("--force", delete_flags.force, "Delete even when its artifacts could not be garbage collected");
   add_connection_flags(*delete_cmd, flags);
   delete_cmd->callback([&flags, exit_code] { *exit_code = remove(flags, delete_flags); });
 

@@ -250,19 +250,12 @@ int run_command(const RunFlags& flags) {
   options.artifact_root = skiff_home() + "/artifacts";
   // The default artifact repository: the configuration file's, else the
   // local directory under SKIFF_HOME.
-  auto repository = artifacts::parse_repository(config->artifact_repository, config->path + ": artifactRepository");
-  if (!repository) {
-    std::fprintf(stderr, "skiff: %s\n", repository.status().message().c_str());
+  auto artifact_context = controller::artifact_context(*config, skiff_home() + "/artifacts");
+  if (!artifact_context) {
+    std::fprintf(stderr, "skiff: %s\n", artifact_context.status().message().c_str());
     return 2;
   }
-  options.artifacts.repository = *repository;
-  if (config->archive_logs && options.artifacts.repository.is_object()) {
-    options.artifacts.repository["archiveLogs"] = true;
-  } else if (config->archive_logs) {
-    options.artifacts.repository = {{"archiveLogs", true}};
-  }
-  options.artifacts.local_root = skiff_home() + "/artifacts";
-  options.artifacts.s3_endpoint_overrides = config->s3_endpoint_overrides;
+  options.artifacts = std::move(*artifact_context);
 
   runtime::LocalOptions local;
   local.root = options.run_dir + "/steps";

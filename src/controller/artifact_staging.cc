@@ -1,7 +1,10 @@
 #include "controller/artifact_staging.h"
 
+#include "controller/controller.h"
+
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <set>
 
 namespace skiff::controller::internal {
@@ -116,6 +119,9 @@ std::string ArtifactStaging::step_dir(const std::string& id) const {
 }
 
 Status ArtifactStaging::stage(const Json& tmpl, runtime::StepSpec& spec) {
+  // A step run again (after a restart) starts from nothing staged.
+  std::error_code ignored;
+  std::filesystem::remove_all(step_dir(spec.id), ignored);
   const Json inputs = tmpl.value("inputs", Json::object()).value("artifacts", Json::array());
   size_t index = 0;
   for (const auto& art : inputs) {
@@ -186,26 +192,103 @@ Json ArtifactStaging::collect(const Json& tmpl, const runtime::Completion& compl
     }
     records.push_back(std::move(record));
   }
+  // Staged inputs and private output directories go with the step.
+  std::error_code ignored;
+  std::filesystem::remove_all(step_dir(completion.id), ignored);
   return records;
 }
 
-std::vector<std::string> ArtifactStaging::collect_garbage(const Json& workflow) {
+std::vector<std::string> ArtifactStaging::collect_garbage(Json* workflow, const std::string& strategy) {
   std::vector<std::string> problems;
-  const Json spec = workflow.value("spec", Json::object());
+  const Json spec = workflow->value("spec", Json::object());
   const std::string workflow_strategy = str(spec.value("artifactGC", Json::object()), "strategy");
-  const Json nodes = workflow.value("status", Json::object()).value("nodes", Json::object());
-  for (auto it = nodes.begin(); it != nodes.end(); ++it) {
-    if (str(it.value(), "type") != "Pod") continue;
-    const Json arts = it.value().value("outputs", Json::object()).value("artifacts", Json::array());
-    for (const auto& art : arts) {
-      std::string strategy = str(art.value("artifactGC", Json::object()), "strategy");
-      if (strategy.empty()) strategy = workflow_strategy;
-      if (strategy != "OnWorkflowCompletion") continue;
+  Json& status = (*workflow)["status"];
+  if (!status.is_object() || !status.contains("nodes") || !status["nodes"].is_object()) return problems;
+  for (auto it = status["nodes"].begin(); it != status["nodes"].end(); ++it) {
+    Json& node = it.value();
+    if (str(node, "type") != "Pod" || !node.contains("outputs") || !node["outputs"].is_object()) continue;
+    Json& arts = node["outputs"]["artifacts"];
+    if (!arts.is_array()) continue;
+    for (Json& art : arts) {
+      if (art.value("deleted", false)) continue;
+      std::string chosen = str(art.value("artifactGC", Json::object()), "strategy");
+      if (chosen.empty()) chosen = workflow_strategy;
+      if (chosen != strategy) continue;
       Status removed = store_.remove(art);
-      if (!removed) problems.push_back("artifact '" + str(art, "name") + "': " + removed.message());
+      if (removed) {
+        art["deleted"] = true;
+      } else {
+        problems.push_back(it.key() + "/" + str(art, "name") + ": " + removed.message());
+      }
     }
   }
+  if (!problems.empty()) {
+    std::string message;
+    for (const auto& problem : problems) message += (message.empty() ? "" : "; ") + problem;
+    Json& conditions = status["conditions"];
+    if (!conditions.is_array()) conditions = Json::array();
+    Json condition = {{"type", "ArtifactGCError"}, {"status", "True"}, {"message", message}};
+    bool replaced = false;
+    for (Json& existing : conditions) {
+      if (str(existing, "type") == "ArtifactGCError") {
+        existing = condition;
+        replaced = true;
+      }
+    }
+    if (!replaced) conditions.push_back(condition);
+  }
   return problems;
+}
+
+Result<WorkflowArtifacts> open_artifacts(const spec::Object& workflow, const std::vector<spec::Object>& library,
+                                         artifacts::Context context, const std::string& dir,
+                                         engine::Options* engine_options) {
+  SKIFF_RETURN_IF_ERROR(apply_repository_ref(workflow, library, &context.repository));
+  if (context.repository.is_object()) {
+    for (const char* kind : {"s3", "oss"}) {
+      if (context.repository.contains(kind) && context.repository[kind].is_object()) {
+        engine_options->artifact_key_format = context.repository[kind].value("keyFormat", "");
+      }
+    }
+    const Json logs = context.repository.value("archiveLogs", Json());
+    engine_options->archive_logs = (logs.is_boolean() && logs.get<bool>()) || (logs.is_string() && logs == "true");
+  }
+  if (!context.secrets) context.secrets = secrets_from(library);
+  std::error_code ignored;  // a directory that cannot be made fails the first step that needs it
+  std::filesystem::create_directories(dir, ignored);
+  if (context.scratch_dir.empty()) context.scratch_dir = dir;
+  WorkflowArtifacts out;
+  out.store = std::make_unique<artifacts::Store>(std::move(context));
+  out.staging = std::make_unique<ArtifactStaging>(*out.store, dir);
+  return out;
+}
+
+}  // namespace skiff::controller::internal
+
+namespace skiff::controller {
+
+Result<artifacts::Context> artifact_context(const config::Config& config, const std::string& local_root) {
+  artifacts::Context context;
+  auto repository = artifacts::parse_repository(config.artifact_repository, config.path + ": artifactRepository");
+  if (!repository) return repository.status();
+  context.repository = *repository;
+  if (config.archive_logs && context.repository.is_object()) {
+    context.repository["archiveLogs"] = true;
+  } else if (config.archive_logs) {
+    context.repository = {{"archiveLogs", true}};
+  }
+  context.local_root = local_root;
+  context.s3_endpoint_overrides = config.s3_endpoint_overrides;
+  return context;
+}
+
+}  // namespace skiff::controller
+
+namespace skiff::controller::internal {
+
+bool gc_failure_allowed(const Json& workflow) {
+  const Json gc = workflow.value("spec", Json::object()).value("artifactGC", Json::object());
+  return gc.is_object() && gc.value("forceFinalizerRemoval", false);
 }
 
 }  // namespace skiff::controller::internal

@@ -3,6 +3,7 @@
 // starts; outputs are stored from where the step left them after it ends.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "artifacts/artifacts.h"
 #include "base/status.h"
+#include "engine/engine.h"
 #include "runtime/runtime.h"
 #include "spec/spec.h"
 
@@ -42,14 +44,36 @@ class ArtifactStaging {
                std::string* error);
 
   // Deletes the outputs recorded in the workflow's nodes whose artifactGC
-  // strategy (the artifact's, else the workflow's) is OnWorkflowCompletion.
-  // Returns what could not be deleted, one message each.
-  std::vector<std::string> collect_garbage(const Json& workflow);
+  // strategy (the artifact's, else the workflow's) is `strategy`
+  // (OnWorkflowCompletion, OnWorkflowDeletion), as Argo's artifact GC does:
+  // each deleted one is marked `deleted: true` in its node, and what could
+  // not be deleted sets the workflow's ArtifactGCError condition. Returns
+  // those failures, one message each.
+  std::vector<std::string> collect_garbage(Json* workflow, const std::string& strategy);
 
  private:
   std::string step_dir(const std::string& id) const;
   artifacts::Store& store_;
   std::string dir_;
 };
+
+// One workflow's artifact repositories and staging.
+struct WorkflowArtifacts {
+  std::unique_ptr<artifacts::Store> store;
+  std::unique_ptr<ArtifactStaging> staging;
+};
+
+// Opens what a workflow moves its artifacts with: `base` (the configured
+// repository) with the workflow's artifactRepositoryRef applied and Secrets
+// from its library; `dir` holds staged inputs, private output directories
+// and archives. Sets the engine's key format and archiveLogs to match the
+// repository, so both ways of running a workflow key artifacts alike.
+Result<WorkflowArtifacts> open_artifacts(const spec::Object& workflow, const std::vector<spec::Object>& library,
+                                         artifacts::Context base, const std::string& dir,
+                                         engine::Options* engine_options);
+
+// True when the workflow's spec.artifactGC lets a failed deletion pass
+// (forceFinalizerRemoval).
+bool gc_failure_allowed(const Json& workflow);
 
 }  // namespace skiff::controller::internal

@@ -21,6 +21,7 @@
 
 #include "artifacts/artifacts.h"
 #include "base/status.h"
+#include "config/config.h"
 #include "controller/control.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
@@ -66,6 +67,11 @@ struct RunOptions {
   bool publish_status = false;
   Duration publish_interval = std::chrono::milliseconds(500);
 };
+
+// The artifact repositories a configuration gives every workflow: its
+// artifactRepository (with archiveLogs and S3 endpoint overrides), else the
+// local directory `local_root`. The error names the configuration file.
+Result<artifacts::Context> artifact_context(const config::Config& config, const std::string& local_root);
 
 // Writes the Workflow object to <run_dir>/workflow.json atomically: a
 // reader sees the previous or the new file, never a part of one.

@@ -51,29 +51,17 @@ void LocalRun::request_terminate() {
 }
 
 Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec::Object>& library) {
-  artifacts::Context context = options_.artifacts;
-  SKIFF_RETURN_IF_ERROR(internal::apply_repository_ref(workflow, library, &context.repository));
   engine::Options engine_options = options_.engine;
-  if (context.repository.is_object()) {
-    for (const char* kind : {"s3", "oss"}) {
-      if (context.repository.contains(kind) && context.repository[kind].is_object()) {
-        engine_options.artifact_key_format = context.repository[kind].value("keyFormat", "");
-      }
-    }
-    const Json logs = context.repository.value("archiveLogs", Json());
-    engine_options.archive_logs = (logs.is_boolean() && logs.get<bool>()) || (logs.is_string() && logs == "true");
-  }
+  const std::string artifact_dir = (options_.run_dir.empty() ? std::string("/tmp") : options_.run_dir) + "/artifacts";
+  auto opened = internal::open_artifacts(workflow, library, options_.artifacts, artifact_dir, &engine_options);
+  if (!opened) return opened.status();
+  store_ = std::move(opened->store);
+  staging_ = std::move(opened->staging);
   auto created = engine::Engine::create(workflow, library, engine_options);
   if (!created) return created.status();
   library_ = &library;
   engine::Engine& engine = **created;
   if (!options_.run_dir.empty()) make_dirs(options_.run_dir + "/logs");
-  if (!context.secrets) context.secrets = internal::secrets_from(library);
-  const std::string artifact_dir = (options_.run_dir.empty() ? std::string("/tmp") : options_.run_dir) + "/artifacts";
-  make_dirs(artifact_dir);
-  if (context.scratch_dir.empty()) context.scratch_dir = artifact_dir;
-  store_ = std::make_unique<artifacts::Store>(std::move(context));
-  staging_ = std::make_unique<internal::ArtifactStaging>(*store_, artifact_dir);
 
   // The live status for other processes: written when it changed, at most
   // once per interval; a change inside the interval is written when it ends.
@@ -193,7 +181,8 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     runtime_.take_ready();  // too late to matter
   }
   Json final_workflow = engine.to_json(clock_now());
-  for (const std::string& problem : staging_->collect_garbage(final_workflow)) {
+  // A local run is never deleted: OnWorkflowDeletion artifacts stay.
+  for (const std::string& problem : staging_->collect_garbage(&final_workflow, "OnWorkflowCompletion")) {
     std::fprintf(stderr, "skiff: artifact GC: %s\n", problem.c_str());
   }
   write_metrics(engine);

@@ -21,6 +21,9 @@ Time clock_now() { return now_from(Clock::now()); }
 Result<std::unique_ptr<Service>> Service::start(store::Store& store, ServiceOptions options) {
   use_system_time_zones();
   auto impl = std::make_unique<Impl>(store, std::move(options));
+  auto artifacts = artifact_context(impl->options.config, impl->options.artifact_root);
+  if (!artifacts) return artifacts.status();
+  impl->artifact_base = std::move(*artifacts);
   Impl* raw = impl.get();
   raw->loop = std::thread([raw] { raw->run_loop(); });
   {
@@ -62,13 +65,13 @@ void Service::unsubscribe(int id) {
 namespace {
 
 Status send(Service::Impl& impl, Job::Kind kind, const std::string& uid, Command command = {},
-            engine::RetryRequest retry = {}) {
+            engine::RetryRequest retry = {}, bool force = false) {
   auto done = std::make_shared<std::promise<Status>>();
   auto result = done->get_future();
   {
     std::lock_guard lock(impl.mu);
     if (impl.stopping) return Status(Code::kUnavailable, "the server is shutting down");
-    impl.jobs.push_back({kind, uid, done, std::move(command), std::move(retry)});
+    impl.jobs.push_back({kind, uid, done, std::move(command), std::move(retry), force});
   }
   impl.wake();
   return result.get();
@@ -76,10 +79,10 @@ Status send(Service::Impl& impl, Job::Kind kind, const std::string& uid, Command
 
 }  // namespace
 
-Status Service::remove(const std::string& namespace_, const std::string& name) {
+Status Service::remove(const std::string& namespace_, const std::string& name, bool force) {
   auto record = impl_->store.get_workflow(namespace_, name);
   if (!record) return record.status();
-  return send(*impl_, Job::Kind::kRemove, record->uid);
+  return send(*impl_, Job::Kind::kRemove, record->uid, {}, {}, force);
 }
 
 Status Service::command(const std::string& namespace_, const std::string& name, const Command& command) {
@@ -185,7 +188,8 @@ void Service::Impl::run_loop() {
       steps.erase(owner);
       auto it = live.find(uid);
       if (it == live.end()) continue;
-      it->second->running.erase(node_id);
+      internal::LiveWorkflow& wf = *it->second;
+      wf.running.erase(node_id);
       engine::Event event;
       event.kind = engine::Event::Kind::kStepFinished;
       event.node_id = node_id;
@@ -196,6 +200,13 @@ void Service::Impl::run_loop() {
       event.error = std::move(completion.error);
       event.host_node_name = "localhost";
       for (const auto& c : completion.containers) event.containers.push_back({c.name, c.exit_code});
+      if (auto launched = wf.launched_templates.find(node_id); launched != wf.launched_templates.end()) {
+        std::string artifact_error;
+        event.artifacts =
+            wf.artifacts.staging->collect(launched->second, completion, step_log(completion.id), &artifact_error);
+        if (event.error.empty() && !artifact_error.empty()) event.error = artifact_error;
+        wf.launched_templates.erase(launched);
+      }
       events[uid].push_back(std::move(event));
     }
     for (const auto& [uid, wf] : live) {
@@ -264,6 +275,17 @@ void Service::Impl::handle(Job& command, Time now) {
     case Job::Kind::kRemove: {
       Json last;
       std::string ns, name;
+      auto record = store.get_workflow_by_uid(command.uid);
+      if (it != live.end()) {
+        last = it->second->started ? it->second->engine->to_json(now) : workflow_object(it->second->record, nullptr);
+      } else if (record) {
+        auto nodes = store.nodes(command.uid);
+        last = workflow_object(*record, nodes ? &*nodes : nullptr);
+      }
+      if (Status gc = collect_garbage_on_deletion(command.uid, &last, command.force); !gc) {
+        command.done->set_value(gc);
+        return;
+      }
       if (it != live.end()) {
         for (const std::string& node_id : it->second->running) {
           std::string id = step_id(*it->second, node_id);
@@ -275,11 +297,7 @@ void Service::Impl::handle(Job& command, Time now) {
         name = it->second->record.name;
         live.erase(it);
         queued.erase(std::remove(queued.begin(), queued.end(), command.uid), queued.end());
-      }
-      auto record = store.get_workflow_by_uid(command.uid);
-      if (record && last.is_null()) {
-        auto nodes = store.nodes(command.uid);
-        last = workflow_object(*record, nodes ? &*nodes : nullptr);
+      } else if (record) {
         ns = record->namespace_;
         name = record->name;
       }
@@ -340,7 +358,10 @@ void Service::Impl::admit(Time now) {
 void Service::Impl::finish_if_done(const std::string& uid) {
   auto it = live.find(uid);
   if (it == live.end() || !it->second->started) return;
-  if (it->second->engine->completed() && it->second->running.empty()) live.erase(it);
+  if (it->second->engine->completed() && it->second->running.empty()) {
+    collect_garbage_on_completion(*it->second, clock_now());
+    live.erase(it);
+  }
 }
 
 Json Service::Impl::object_of(const LiveWorkflow& wf, Time now) const {

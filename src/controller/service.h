@@ -35,6 +35,7 @@ struct ServiceOptions {
   std::string steps_dir;   // where step directories live
   std::string self_exe;    // the skiff executable (built-in images)
   std::string cache_dir;   // memoization caches, a file each
+  std::string artifact_root;  // the local artifact repository (keys are paths below it)
   bool sandbox = true;
   config::Config config;   // parallelism, workflowDefaults, retention
 };
@@ -82,8 +83,12 @@ class Service {
   Result<Json> submit(const Json& workflow, const std::string& namespace_, bool dry_run = false,
                       const Json* carried = nullptr);
 
-  // Removes the workflow; its running steps are stopped.
-  Status remove(const std::string& namespace_, const std::string& name);
+  // Removes the workflow; its running steps are stopped. Its output
+  // artifacts whose artifactGC strategy is OnWorkflowDeletion are deleted
+  // first; when one cannot be, the workflow is kept with Argo's
+  // ArtifactGCError condition and the error names it, unless `force` or
+  // spec.artifactGC.forceFinalizerRemoval lets it go anyway.
+  Status remove(const std::string& namespace_, const std::string& name, bool force = false);
 
   // Applies a user's command (suspend, resume, stop, terminate, node set)
   // as `argo <verb>` does, or refuses it with Argo's message.

@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "controller/artifact_staging.h"
 #include "controller/control.h"
 #include "controller/controller.h"
 #include "controller/cron.h"
@@ -37,6 +38,8 @@ struct LiveWorkflow {
   std::set<std::string> running;                  // node ids the runtime runs
   size_t metrics_seen = 0;                        // engine metric samples already in the registry
   bool nodes_removed = false;                     // a retry removed nodes: persist() drops their rows
+  WorkflowArtifacts artifacts;
+  std::map<std::string, Json> launched_templates;  // node id -> resolved template, for its outputs
 };
 
 // A request from another thread, answered through `done`.
@@ -46,6 +49,7 @@ struct Job {
   std::shared_ptr<std::promise<Status>> done;
   Command command;              // kCommand
   engine::RetryRequest retry;   // kRetry
+  bool force = false;           // kRemove: even when artifact GC fails
 };
 
 // Where each step stands according to a workflow's journal.
@@ -89,6 +93,7 @@ struct Service::Impl {
   std::unordered_map<std::string, std::pair<std::string, std::string>> steps;  // runtime id -> (uid, node id)
   std::map<std::string, CronState> crons;  // "namespace/name"
   std::atomic<bool> crons_dirty{true};
+  artifacts::Context artifact_base;  // the configured repositories, set before the loop starts
 
   void run_loop();
   // A stored-to-be workflow from a submitted object: checked, named, with
@@ -102,13 +107,18 @@ struct Service::Impl {
   void wake();
   Status recover();
   Status load(const store::WorkflowRecord& record, bool replay);
-  // A workflow's engine as submitted, not started.
+  // A workflow's engine as submitted, not started, with its artifacts.
   Result<std::unique_ptr<internal::LiveWorkflow>> build_live(const store::WorkflowRecord& record);
   // Applies the journal to a workflow's engine.
   Status replay(internal::LiveWorkflow& wf, internal::StepLedger& ledger);
   // `argo retry` of a completed workflow: rebuilt from its journal, its
   // status rewritten by the engine, and running again.
   Status retry_now(const std::string& uid, const engine::RetryRequest& request, Time now);
+  // Artifact GC of a workflow that completed (OnWorkflowCompletion).
+  void collect_garbage_on_completion(internal::LiveWorkflow& wf, Time now);
+  // Artifact GC before the workflow goes (OnWorkflowDeletion); an error
+  // keeps it.
+  Status collect_garbage_on_deletion(const std::string& uid, Json* last, bool force);
   void admit(Time now);
   bool may_start(const internal::LiveWorkflow& wf) const;
   void begin(internal::LiveWorkflow& wf, Time now);
@@ -118,12 +128,15 @@ struct Service::Impl {
   void carry_out(internal::LiveWorkflow& wf, std::vector<engine::Action> actions, Time now);
   void launch(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action, std::vector<engine::Event>* out);
   void persist(internal::LiveWorkflow& wf, Time now);
+  // Writes `object` (the engine's Workflow, maybe amended) where it changed.
+  void persist_object(internal::LiveWorkflow& wf, const Json& object, Time now);
   // Folds the engine's new metric samples into the registry.
   void record_metrics(internal::LiveWorkflow& wf);
   void finish_if_done(const std::string& uid);
   void handle(internal::Job& command, Time now);
   void publish(const WorkflowEvent& event);
   Json object_of(const internal::LiveWorkflow& wf, Time now) const;
+  std::string step_log(const std::string& step) const { return options.steps_dir + "/" + step + "/log"; }
   std::string step_id(const internal::LiveWorkflow& wf, const std::string& node_id) const {
     return wf.record.uid + "_" + node_id;
   }

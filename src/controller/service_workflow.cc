@@ -96,6 +96,10 @@ Result<std::unique_ptr<LiveWorkflow>> Service::Impl::build_live(const store::Wor
   engine_options.name = record.name;
   engine_options.namespace_ = record.namespace_;
   engine_options.uid = record.uid;
+  auto artifacts = internal::open_artifacts(parsed->front(), *library, artifact_base,
+                                            options.steps_dir + "/" + record.uid + "/artifacts", &engine_options);
+  if (!artifacts) return artifacts.status();
+  wf->artifacts = std::move(*artifacts);
   auto engine = engine::Engine::create(parsed->front(), *library, engine_options);
   if (!engine) return engine.status();
   wf->engine = std::move(*engine);
@@ -298,18 +302,21 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
 }
 
 void Service::Impl::launch(LiveWorkflow& wf, const engine::LaunchAction& action, std::vector<engine::Event>* out) {
-  auto pod = pod_step_spec(action, VolumeHost{options.steps_dir + "/" + wf.record.uid, &wf.library});
+  auto pod = pod_step_spec(action, VolumeHost{options.steps_dir + "/" + wf.record.uid, &wf.library,
+                                              options.artifact_root, wf.artifacts.store.get()});
   runtime::StepSpec spec = pod ? *pod : runtime::StepSpec{};
   spec.id = step_id(wf, action.node_id);
-  Status launched = pod ? runtime->launch(spec) : pod.status();
+  Status launched = pod ? wf.artifacts.staging->stage(action.tmpl, spec) : pod.status();
+  if (launched) launched = runtime->launch(spec);
   engine::Event event;
   event.node_id = action.node_id;
   event.host_node_name = "localhost";
   if (launched) {
     event.kind = engine::Event::Kind::kStepStarted;
     wf.running.insert(action.node_id);
+    wf.launched_templates[action.node_id] = action.tmpl;
     steps[spec.id] = {wf.record.uid, action.node_id};
-    (void)store.put_log(wf.record.uid, {action.node_id, action.pod_name, options.steps_dir + "/" + spec.id + "/log"});
+    (void)store.put_log(wf.record.uid, {action.node_id, action.pod_name, step_log(spec.id)});
   } else {
     event.kind = engine::Event::Kind::kStepFinished;
     event.error = launched.message();
@@ -336,8 +343,11 @@ void Service::Impl::record_metrics(LiveWorkflow& wf) {
 
 void Service::Impl::persist(LiveWorkflow& wf, Time now) {
   record_metrics(wf);
-  Json object = wf.engine->to_json(now);
-  Json status = object["status"];
+  persist_object(wf, wf.engine->to_json(now), now);
+}
+
+void Service::Impl::persist_object(LiveWorkflow& wf, const Json& object, Time now) {
+  Json status = object.value("status", Json::object());
   Json nodes = status.contains("nodes") ? status["nodes"] : Json::object();
   status.erase("nodes");
 
@@ -408,6 +418,58 @@ void Service::Impl::persist(LiveWorkflow& wf, Time now) {
   wf.record.started_at = update.started_at;
   wf.record.finished_at = update.finished_at;
   publish({"MODIFIED", wf.record.namespace_, wf.record.name, object_of(wf, now)});
+}
+
+void Service::Impl::collect_garbage_on_completion(LiveWorkflow& wf, Time now) {
+  Json object = wf.engine->to_json(now);
+  for (const std::string& problem : wf.artifacts.staging->collect_garbage(&object, "OnWorkflowCompletion")) {
+    std::fprintf(stderr, "skiff server: workflow %s/%s: artifact GC: %s\n", wf.record.namespace_.c_str(),
+                 wf.record.name.c_str(), problem.c_str());
+  }
+  persist_object(wf, object, now);
+}
+
+Status Service::Impl::collect_garbage_on_deletion(const std::string& uid, Json* last, bool force) {
+  auto record = store.get_workflow_by_uid(uid);
+  if (!record) return record.status();
+  internal::WorkflowArtifacts* artifacts = nullptr;
+  std::unique_ptr<LiveWorkflow> built;
+  if (auto it = live.find(uid); it != live.end()) {
+    artifacts = &it->second->artifacts;
+  } else {
+    auto made = build_live(*record);
+    // A workflow that can no longer be read has no artifacts to find.
+    if (!made) return Status::ok();
+    built = std::move(*made);
+    artifacts = &built->artifacts;
+  }
+  std::vector<std::string> problems = artifacts->staging->collect_garbage(last, "OnWorkflowDeletion");
+  if (problems.empty() || force || internal::gc_failure_allowed(*last)) return Status::ok();
+  std::string message;
+  for (const auto& problem : problems) message += (message.empty() ? "" : "; ") + problem;
+  if (!live.count(uid)) {
+    // Kept as Argo keeps it behind its finalizer: with the condition and
+    // what was deleted marked, so that a retry deletes only the rest.
+    auto nodes = store.nodes(uid);
+    store::WorkflowUpdate update;
+    update.uid = uid;
+    update.expected_version = record->version;
+    update.phase = record->phase;
+    update.started_at = record->started_at;
+    update.finished_at = record->finished_at;
+    update.status = last->value("status", Json::object());
+    update.status.erase("nodes");
+    const Json all = last->value("status", Json::object()).value("nodes", Json::object());
+    if (nodes) {
+      for (const auto& node : *nodes) {
+        auto now_body = all.find(node.id);
+        if (now_body != all.end() && *now_body != node.body) update.nodes.push_back({node.id, *now_body});
+      }
+    }
+    (void)store.update_workflow(update);
+  }
+  return failed_precondition("artifact garbage collection failed, the workflow is kept: " + message +
+                             " (delete with force, or set spec.artifactGC.forceFinalizerRemoval, to remove it anyway)");
 }
 
 }  // namespace skiff::controller

@@ -124,7 +124,8 @@ Response get(Context& ctx, const Request& request) {
 Response remove(Context& ctx, const Request& request) {
   std::string ns = request.param("namespace");
   if (Status st = check_namespace(request, ns); !st) return error_response(st);
-  Status removed = ctx.service.remove(ns, request.param("name"));
+  // Argo's `force`: delete even when the workflow's artifacts could not be.
+  Status removed = ctx.service.remove(ns, request.param("name"), request.query_value("force") == "true");
   if (!removed) return error_response(removed);
   return json_response(Json::object());
 }

@@ -90,6 +90,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   controller::ServiceOptions service_options;
   service_options.steps_dir = options.home + "/server/steps";
   service_options.cache_dir = options.home + "/server/cache";
+  service_options.artifact_root = options.home + "/artifacts";
   service_options.self_exe = options.self_exe;
   service_options.sandbox = options.sandbox;
   service_options.config = options.config;

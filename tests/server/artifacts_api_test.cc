@@ -1,0 +1,158 @@
+// Artifacts of workflows the server runs, against the S3-protocol test
+// server: inputs staged, outputs collected into the repository of the
+// server's configuration file, archived logs, and artifact GC at completion
+// and at deletion.
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include "../artifacts/s3_server.h"
+#include "artifacts/artifacts.h"
+#include "config/config.h"
+#include "server_test_util.h"
+
+namespace skiff::server::testing {
+namespace {
+
+class ArtifactsApiTest : public ServerFixture {
+ protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+    s3_ = std::make_unique<skiff::testing::S3Server>(std::vector<std::string>{"my-bucket"});
+    ASSERT_TRUE(s3_->ok()) << "the S3 test server did not start: run scripts/install-deps.sh";
+  }
+  void TearDown() override {
+    ServerFixture::TearDown();
+    s3_.reset();
+  }
+
+  // A server whose configuration file names the bucket and archives logs.
+  void start_with_bucket() {
+    std::string path = (home_ / "config.yaml").string();
+    std::ofstream(path) << "artifactRepository:\n  archiveLogs: true\n  s3:\n    endpoint: " << s3_->endpoint()
+                        << "\n    bucket: my-bucket\n    insecure: true\n";
+    auto config = config::load(path);
+    ASSERT_TRUE(config.is_ok()) << config.status().message();
+    ServerOptions o = options();
+    o.config = *config;
+    start(o);
+  }
+
+  std::set<std::string> keys() {
+    artifacts::Context context;
+    context.repository = {{"s3", {{"endpoint", s3_->endpoint()}, {"bucket", "my-bucket"}, {"insecure", true}}}};
+    context.scratch_dir = home_.string();
+    artifacts::Store store(context);
+    auto listed = store.list({{"name", "all"}, {"s3", {{"key", ""}}}});
+    EXPECT_TRUE(listed.is_ok()) << listed.status().message();
+    return listed ? std::set<std::string>(listed->begin(), listed->end()) : std::set<std::string>{};
+  }
+
+  static const Json* node(const Json& wf, const std::string& display) {
+    for (auto& [id, n] : wf["status"]["nodes"].items()) {
+      if (n["displayName"] == display) return &n;
+    }
+    return nullptr;
+  }
+
+  // make writes four outputs: a key-only one the next step reads, and three
+  // with their own keys and GC strategies (the workflow's is OnWorkflowDeletion).
+  static Json pass_workflow(const std::string& name) {
+    return Json::parse(R"({
+      "metadata": {"name": ")" + name + R"("},
+      "spec": {"entrypoint": "main", "artifactGC": {"strategy": "OnWorkflowDeletion"},
+        "templates": [
+          {"name": "main", "steps": [[{"name": "make", "template": "make"}],
+            [{"name": "use", "template": "use", "arguments": {"artifacts": [
+              {"name": "in", "from": "{{steps.make.outputs.artifacts.file}}"}]}}]]},
+          {"name": "make", "script": {"image": "alpine", "command": ["sh"],
+             "source": "echo made-by-make > /tmp/file.txt; echo a > /tmp/a; echo b > /tmp/b; echo c > /tmp/c; echo logged line"},
+           "outputs": {"artifacts": [
+             {"name": "file", "path": "/tmp/file.txt"},
+             {"name": "gone", "path": "/tmp/a", "s3": {"key": "gc/gone.txt"}, "archive": {"none": {}},
+              "artifactGC": {"strategy": "OnWorkflowCompletion"}},
+             {"name": "kept", "path": "/tmp/b", "s3": {"key": "gc/kept.txt"}, "archive": {"none": {}},
+              "artifactGC": {"strategy": "Never"}},
+             {"name": "later", "path": "/tmp/c", "s3": {"key": "gc/later.txt"}, "archive": {"none": {}}}]}},
+          {"name": "use", "inputs": {"artifacts": [{"name": "in", "path": "/work-in/in.txt"}]},
+           "script": {"image": "alpine", "command": ["sh"], "source": "cat /work-in/in.txt"}}]}})");
+  }
+
+  std::unique_ptr<skiff::testing::S3Server> s3_;
+};
+
+TEST_F(ArtifactsApiTest, StagesCollectsArchivesLogsAndCollectsGarbageAsSkiffRunDoes) {
+  start_with_bucket();
+  Reply created = call("POST", "/api/v1/workflows/argo", {{"workflow", pass_workflow("pass")}});
+  ASSERT_EQ(created.status, 200) << created.text;
+  Json wf = wait_completed("argo", "pass");
+  ASSERT_EQ(wf["status"]["phase"], "Succeeded") << wf.dump();
+  // Collection runs once the workflow completed; what it deleted is marked.
+  wf = wait_for("argo", "pass", [](const Json& w) { return w.dump().find("\"deleted\":true") != std::string::npos; });
+
+  const Json* use = node(wf, "use");
+  ASSERT_TRUE(use);
+  EXPECT_EQ((*use)["outputs"]["result"], "made-by-make");
+  const Json* make = node(wf, "make");
+  ASSERT_TRUE(make);
+  const std::string id = (*make)["id"];
+  const std::string pod = "pass-make-" + id.substr(std::string("pass-").size());
+  std::map<std::string, Json> outputs;
+  for (const auto& art : (*make)["outputs"]["artifacts"]) outputs[art["name"]] = art;
+  ASSERT_EQ(outputs.size(), 5u) << (*make)["outputs"].dump();
+  // Key-only: the repository's bucket under Argo's default key format.
+  EXPECT_EQ(outputs["file"]["s3"]["key"], "pass/" + pod + "/file.tgz");
+  EXPECT_EQ(outputs["main-logs"]["s3"]["key"], "pass/" + pod + "/main.log");
+  // Collected at completion and marked so, as Argo marks them.
+  EXPECT_EQ(outputs["gone"].value("deleted", false), true);
+  EXPECT_EQ(outputs["kept"].value("deleted", false), false);
+
+  std::set<std::string> stored = keys();
+  EXPECT_TRUE(stored.count("pass/" + pod + "/file.tgz"));
+  EXPECT_TRUE(stored.count("pass/" + pod + "/main.log"));
+  EXPECT_TRUE(stored.count("gc/kept.txt"));
+  EXPECT_TRUE(stored.count("gc/later.txt"));
+  EXPECT_FALSE(stored.count("gc/gone.txt"));
+
+  // Deleting the workflow deletes what waited for it; Never stays.
+  Reply deleted = call("DELETE", "/api/v1/workflows/argo/pass");
+  ASSERT_EQ(deleted.status, 200) << deleted.text;
+  stored = keys();
+  EXPECT_EQ(stored, std::set<std::string>{"gc/kept.txt"});
+  EXPECT_EQ(call("GET", "/api/v1/workflows/argo/pass").status, 404);
+}
+
+TEST_F(ArtifactsApiTest, AFailedDeletionKeepsTheWorkflowWithTheConditionUntilForced) {
+  start_with_bucket();
+  Reply created = call("POST", "/api/v1/workflows/argo", {{"workflow", pass_workflow("keep")}});
+  ASSERT_EQ(created.status, 200) << created.text;
+  Json wf = wait_completed("argo", "keep");
+  ASSERT_EQ(wf["status"]["phase"], "Succeeded") << wf.dump();
+
+  ::setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret", 1);  // deletions are refused now
+  Reply refused = call("DELETE", "/api/v1/workflows/argo/keep");
+  EXPECT_EQ(refused.status, 400) << refused.text;
+  std::string message = refused.body.value("message", "");
+  EXPECT_NE(message.find("/later: "), std::string::npos) << message;
+  EXPECT_NE(message.find("403"), std::string::npos) << message;
+  EXPECT_EQ(message.find("wrong-secret"), std::string::npos) << message;
+
+  Reply kept = call("GET", "/api/v1/workflows/argo/keep");
+  ASSERT_EQ(kept.status, 200) << kept.text;
+  bool condition = false;
+  for (const auto& c : kept.body["status"]["conditions"]) condition |= c["type"] == "ArtifactGCError";
+  EXPECT_TRUE(condition) << kept.body["status"].dump();
+  ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+  EXPECT_TRUE(keys().count("gc/later.txt"));
+  ::setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret", 1);
+
+  Reply forced = call("DELETE", "/api/v1/workflows/argo/keep?force=true");
+  EXPECT_EQ(forced.status, 200) << forced.text;
+  EXPECT_EQ(call("GET", "/api/v1/workflows/argo/keep").status, 404);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+}
+
+}  // namespace
+}  // namespace skiff::server::testing
