@@ -54,7 +54,10 @@ Status add_tree(struct archive* out, struct archive* disk, const std::string& pa
     ::close(fd);
     if (n < 0) return internal_error("cannot read " + path + ": " + std::strerror(errno));
   }
-  if (is_directory(path)) {
+  // A link is archived as a link (tar and zip keep it as one), never
+  // followed: its target may lie outside what the step could see.
+  struct stat own{};
+  if (::lstat(path.c_str(), &own) == 0 && S_ISDIR(own.st_mode)) {
     std::set<std::string> names;
     if (DIR* d = ::opendir(path.c_str())) {
       while (struct dirent* e = ::readdir(d)) {

@@ -97,6 +97,25 @@ Status remove_tree(const std::string& path) {
   return Status::ok();
 }
 
+namespace {
+
+std::string real_path(const std::string& path) {
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (!resolved) return "";
+  std::string out = resolved;
+  std::free(resolved);
+  return out;
+}
+
+// True when `path` resolves to a file below the real directory `real_dir`.
+bool inside(const std::string& real_dir, const std::string& path) {
+  std::string real = real_path(path);
+  return !real_dir.empty() && !real.empty() && real.size() > real_dir.size() &&
+         real.compare(0, real_dir.size(), real_dir) == 0 && (real_dir == "/" || real[real_dir.size()] == '/');
+}
+
+}  // namespace
+
 Status copy_tree(const std::string& src, const std::string& dest) {
   struct stat st{};
   if (::lstat(src.c_str(), &st) != 0) return io_error("cannot read", src);
@@ -123,6 +142,7 @@ Status copy_tree(const std::string& src, const std::string& dest) {
 
 std::vector<std::string> list_files(const std::string& dir) {
   std::vector<std::string> out;
+  const std::string real_dir = real_path(dir);
   std::vector<std::string> pending = {""};
   while (!pending.empty()) {
     std::string rel = pending.back();
@@ -134,14 +154,15 @@ std::vector<std::string> list_files(const std::string& dir) {
       if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
       std::string child = rel.empty() ? e->d_name : rel + "/" + e->d_name;
       // Links are not followed into directories (they may loop or leave the
-      // tree); a link to a file counts as that file, a broken one not at all.
+      // tree); a link to a file of the tree counts as that file, a link out
+      // of it (a host file the step never saw) or a broken one not at all.
       struct stat own{}, target{};
       const std::string path = dir + "/" + child;
       if (::lstat(path.c_str(), &own) != 0) continue;
       if (S_ISDIR(own.st_mode)) {
         pending.push_back(child);
       } else if (S_ISREG(own.st_mode) || (S_ISLNK(own.st_mode) && ::stat(path.c_str(), &target) == 0 &&
-                                          S_ISREG(target.st_mode))) {
+                                          S_ISREG(target.st_mode) && inside(real_dir, path))) {
         out.push_back(child);
       }
     }

@@ -286,11 +286,47 @@ Status StepLayout::prepare() const {
   return Status::ok();
 }
 
+std::optional<std::string> StepLayout::resolve_links(const std::string& container_path) const {
+  std::string path = normalize_path(container_path);
+  if (!sandboxed_) return path;
+  std::vector<std::string> rest = split(path, '/');
+  std::reverse(rest.begin(), rest.end());  // next component last
+  std::string done;  // resolved so far; "" is the root
+  int links = 0;
+  while (!rest.empty()) {
+    std::string name = std::move(rest.back());
+    rest.pop_back();
+    if (name.empty() || name == ".") continue;
+    if (name == "..") {
+      done = done.substr(0, done.find_last_of('/') == std::string::npos ? 0 : done.find_last_of('/'));
+      continue;
+    }
+    std::string next = done + "/" + name;
+    std::string host = to_host(next);
+    struct stat st{};
+    if (::lstat(host.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+      done = std::move(next);
+      continue;
+    }
+    if (++links > 40) return std::nullopt;  // as the kernel's ELOOP
+    char target[4096];
+    ssize_t n = ::readlink(host.c_str(), target, sizeof target - 1);
+    if (n <= 0) return std::nullopt;
+    std::string link(target, static_cast<size_t>(n));
+    if (link[0] == '/') done.clear();
+    std::vector<std::string> parts = split(link, '/');
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) rest.push_back(*it);
+  }
+  return done.empty() ? "/" : done;
+}
+
 std::optional<std::string> StepLayout::read_output(const std::string& container_path) const {
-  std::string host = to_host(container_path);
+  auto resolved = resolve_links(container_path);
+  if (!resolved) return std::nullopt;
+  std::string host = to_host(*resolved);
   struct stat st{};
   if (::stat(host.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return std::nullopt;
-  const Entry* e = sandboxed_ ? covering(normalize_path(container_path)) : nullptr;
+  const Entry* e = sandboxed_ ? covering(*resolved) : nullptr;
   if (e && e->kind == Kind::kPrivateFile && st.st_mtim.tv_sec == 0 && st.st_mtim.tv_nsec == 0) return std::nullopt;
   std::string content;
   if (!read_file(host, &content)) return std::nullopt;
@@ -298,11 +334,13 @@ std::optional<std::string> StepLayout::read_output(const std::string& container_
 }
 
 std::optional<std::string> StepLayout::output_location(const std::string& container_path) const {
-  std::string host = to_host(container_path);
+  auto resolved = resolve_links(container_path);
+  if (!resolved) return std::nullopt;
+  std::string host = to_host(*resolved);
   struct stat st{};
   if (::stat(host.c_str(), &st) != 0) return std::nullopt;
-  const Entry* e = sandboxed_ ? covering(normalize_path(container_path)) : nullptr;
-  if (e && e->kind == Kind::kPrivateFile && e->container == normalize_path(container_path) && st.st_mtim.tv_sec == 0 &&
+  const Entry* e = sandboxed_ ? covering(*resolved) : nullptr;
+  if (e && e->kind == Kind::kPrivateFile && e->container == *resolved && st.st_mtim.tv_sec == 0 &&
       st.st_mtim.tv_nsec == 0) {
     return std::nullopt;
   }

@@ -61,11 +61,18 @@ class StepLayout {
   // files, the working directory).
   Status prepare() const;
 
+  // The path a container path names once its symbolic links are resolved
+  // as the step's own filesystem view resolves them (a link to /x means the
+  // step's /x, not the host's); nullopt for a loop. Unchanged when not
+  // sandboxed: the step's view is the host's.
+  std::optional<std::string> resolve_links(const std::string& container_path) const;
+
   // The content of an output file after the step ended; nullopt when it
-  // does not exist or is a directory.
+  // does not exist or is a directory. Links are resolved in the step's view.
   std::optional<std::string> read_output(const std::string& container_path) const;
   // The host path of an output the step left (file or directory); nullopt
-  // when it does not exist or the step never wrote it.
+  // when it does not exist or the step never wrote it. Links are resolved
+  // in the step's view, so the path returned is never a link.
   std::optional<std::string> output_location(const std::string& container_path) const;
 
   // bwrap options up to (not including) "--" and the command.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../artifacts/s3_server.h"
+#include "artifacts/artifacts.h"
 #include "subprocess.h"
 
 namespace skiff {
@@ -117,6 +118,49 @@ TEST_F(ArtifactsRunTest, GarbageCollectionOnCompletionAndArchivedLogs) {
   EXPECT_TRUE(found_logs);
 }
 
+// Outputs are read as the step saw them: a link is resolved in the step's
+// own filesystem, a link inside a directory is archived as a link, and a
+// host file the step could not see is never read.
+TEST_F(ArtifactsRunTest, LinksInOutputsNeverReachHostFilesTheStepCouldNotSee) {
+  const std::string secret = home_ + "/secret.txt";
+  std::ofstream(secret) << "TOP-SECRET\n";
+  Output r = testing::run({kSkiff, "run", kWorkflows + "artifacts-hostile-links.yaml", "-o", "json", "-p",
+                           "secret=" + secret},
+                          {"SKIFF_HOME=" + home_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json wf = Json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(wf.is_discarded()) << r.out;
+  EXPECT_EQ(wf["status"]["phase"], "Succeeded") << wf["status"].dump();
+  const std::string repo = home_ + "/artifacts/links/";
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  // /mnt/data is the step's own: the link to it is followed there.
+  EXPECT_EQ(read(repo + "inview.txt"), "inside\n");
+  // The host file is not in the step's view: to the step the link is broken.
+  EXPECT_FALSE(std::filesystem::exists(repo + "leak.txt"));
+  // In an archive, links stay links.
+  const std::string unpacked = home_ + "/unpacked";
+  std::filesystem::create_directories(unpacked);
+  ASSERT_EQ(std::system(("tar -xzf '" + repo + "dir.tgz' -C '" + unpacked + "'").c_str()), 0);
+  EXPECT_EQ(read(unpacked + "/dir/own.txt"), "mine\n");
+  EXPECT_TRUE(std::filesystem::is_symlink(unpacked + "/dir/alias"));
+  EXPECT_EQ(std::filesystem::read_symlink(unpacked + "/dir/alias"), "own.txt");
+  EXPECT_TRUE(std::filesystem::is_symlink(unpacked + "/dir/leak"));
+  // Nothing stored anywhere holds the secret as a file.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(home_ + "/artifacts")) {
+    if (!entry.is_symlink() && entry.is_regular_file()) {
+      EXPECT_EQ(read(entry.path()).find("TOP-SECRET"), std::string::npos) << entry.path();
+    }
+  }
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(unpacked)) {
+    if (!entry.is_symlink() && entry.is_regular_file()) {
+      EXPECT_EQ(read(entry.path()).find("TOP-SECRET"), std::string::npos) << entry.path();
+    }
+  }
+}
+
 class S3RunTest : public ArtifactsRunTest {
  protected:
   static void SetUpTestSuite() {
@@ -144,6 +188,27 @@ TEST_F(S3RunTest, PassesArtifactsThroughTheBucket) {
   EXPECT_EQ((*use)["outputs"]["result"], "hello A C B kept raw data600");
   // Nothing went to the local directory.
   EXPECT_FALSE(std::filesystem::exists(home_ + "/artifacts/shelf"));
+}
+
+TEST_F(S3RunTest, ADirectoryStoredFileByFileLeavesOutLinksThatLeaveIt) {
+  write_config("    endpoint: " + server_->endpoint() + "\n    bucket: my-bucket\n    insecure: true\n");
+  const std::string secret = home_ + "/secret.txt";
+  std::ofstream(secret) << "TOP-SECRET\n";
+  std::vector<std::string> env = keys();
+  env.push_back("SKIFF_HOME=" + home_);
+  Output r = testing::run({kSkiff, "run", kWorkflows + "artifacts-hostile-links.yaml", "-o", "json", "-p",
+                           "secret=" + secret},
+                          env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  artifacts::Context context;
+  context.repository = {{"s3", {{"endpoint", server_->endpoint()}, {"bucket", "my-bucket"}, {"insecure", true}}}};
+  context.scratch_dir = home_;
+  ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+  artifacts::Store store(context);
+  auto listed = store.list({{"name", "flat"}, {"s3", {{"key", "links/flat"}}}});
+  ASSERT_TRUE(listed.is_ok()) << listed.status().message();
+  EXPECT_EQ(*listed, (std::vector<std::string>{"links/flat/alias", "links/flat/own.txt"}));
 }
 
 TEST_F(S3RunTest, WrongCredentialsErrorTheStepAndStayOutOfStatusAndLogs) {
