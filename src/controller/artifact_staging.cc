@@ -210,7 +210,8 @@ std::vector<std::string> ArtifactStaging::collect_garbage(Json* workflow, const 
     Json& arts = node["outputs"]["artifacts"];
     if (!arts.is_array()) continue;
     for (Json& art : arts) {
-      if (art.value("deleted", false)) continue;
+      // Only bucket artifacts can be deleted; http, git and raw ones stay as they are.
+      if (art.value("deleted", false) || (!art.contains("s3") && !art.contains("oss"))) continue;
       std::string chosen = str(art.value("artifactGC", Json::object()), "strategy");
       if (chosen.empty()) chosen = workflow_strategy;
       if (chosen != strategy) continue;
