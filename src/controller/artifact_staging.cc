@@ -287,6 +287,19 @@ Result<artifacts::Context> artifact_context(const config::Config& config, const 
 
 namespace skiff::controller::internal {
 
+bool mentions_artifact_gc(const Json& doc) {
+  if (doc.is_object()) {
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      if (it.key() == "artifactGC" || mentions_artifact_gc(it.value())) return true;
+    }
+  } else if (doc.is_array()) {
+    for (const Json& item : doc) {
+      if (mentions_artifact_gc(item)) return true;
+    }
+  }
+  return false;
+}
+
 bool gc_failure_allowed(const Json& workflow) {
   const Json gc = workflow.value("spec", Json::object()).value("artifactGC", Json::object());
   return gc.is_object() && gc.value("forceFinalizerRemoval", false);

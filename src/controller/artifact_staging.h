@@ -72,6 +72,10 @@ Result<WorkflowArtifacts> open_artifacts(const spec::Object& workflow, const std
                                          artifacts::Context base, const std::string& dir,
                                          engine::Options* engine_options);
 
+// True when `doc` (a workflow or template, as JSON) sets an artifactGC
+// anywhere: a workflow without one has nothing to collect.
+bool mentions_artifact_gc(const Json& doc);
+
 // True when the workflow's spec.artifactGC lets a failed deletion pass
 // (forceFinalizerRemoval).
 bool gc_failure_allowed(const Json& workflow);

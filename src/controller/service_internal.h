@@ -26,6 +26,9 @@ namespace skiff::controller::internal {
 Json encode_event(const engine::Event& event);
 engine::Event decode_event(const Json& body);
 
+// True when the stored workflow or a template it uses sets an artifactGC.
+bool collects_garbage(const store::WorkflowRecord& record);
+
 // One workflow the loop is driving.
 struct LiveWorkflow {
   store::WorkflowRecord record;  // identity, manifest, version as last written
@@ -39,6 +42,7 @@ struct LiveWorkflow {
   size_t metrics_seen = 0;                        // engine metric samples already in the registry
   bool nodes_removed = false;                     // a retry removed nodes: persist() drops their rows
   WorkflowArtifacts artifacts;
+  bool collects_garbage = false;  // sets an artifactGC: completion and deletion look for artifacts
   std::map<std::string, Json> launched_templates;  // node id -> resolved template, for its outputs
 };
 

@@ -100,6 +100,7 @@ Result<std::unique_ptr<LiveWorkflow>> Service::Impl::build_live(const store::Wor
                                             options.steps_dir + "/" + record.uid + "/artifacts", &engine_options);
   if (!artifacts) return artifacts.status();
   wf->artifacts = std::move(*artifacts);
+  wf->collects_garbage = internal::collects_garbage(record);
   auto engine = engine::Engine::create(parsed->front(), *library, engine_options);
   if (!engine) return engine.status();
   wf->engine = std::move(*engine);
@@ -420,7 +421,12 @@ void Service::Impl::persist_object(LiveWorkflow& wf, const Json& object, Time no
   publish({"MODIFIED", wf.record.namespace_, wf.record.name, object_of(wf, now)});
 }
 
+bool internal::collects_garbage(const store::WorkflowRecord& record) {
+  return mentions_artifact_gc(record.manifest) || mentions_artifact_gc(record.run_options.value("library", Json()));
+}
+
 void Service::Impl::collect_garbage_on_completion(LiveWorkflow& wf, Time now) {
+  if (!wf.collects_garbage) return;
   Json object = wf.engine->to_json(now);
   for (const std::string& problem : wf.artifacts.staging->collect_garbage(&object, "OnWorkflowCompletion")) {
     std::fprintf(stderr, "skiff server: workflow %s/%s: artifact GC: %s\n", wf.record.namespace_.c_str(),
@@ -432,6 +438,7 @@ void Service::Impl::collect_garbage_on_completion(LiveWorkflow& wf, Time now) {
 Status Service::Impl::collect_garbage_on_deletion(const std::string& uid, Json* last, bool force) {
   auto record = store.get_workflow_by_uid(uid);
   if (!record) return record.status();
+  if (!internal::collects_garbage(*record)) return Status::ok();
   internal::WorkflowArtifacts* artifacts = nullptr;
   std::unique_ptr<LiveWorkflow> built;
   if (auto it = live.find(uid); it != live.end()) {

@@ -154,5 +154,25 @@ TEST_F(ArtifactsApiTest, AFailedDeletionKeepsTheWorkflowWithTheConditionUntilFor
   ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
 }
 
+TEST_F(ArtifactsApiTest, AStepRunAgainAfterARestartHasItsInputsStagedAgain) {
+  start_with_bucket();
+  Json workflow = pass_workflow("again");
+  // `use` runs long enough for the server to stop under it.
+  workflow["spec"]["templates"][2]["script"]["source"] = "sleep 5; cat /work-in/in.txt";
+  Reply created = call("POST", "/api/v1/workflows/argo", {{"workflow", workflow}});
+  ASSERT_EQ(created.status, 200) << created.text;
+  wait_for("argo", "again", [](const Json& wf) {
+    const Json* use = node(wf, "use");
+    return use && (*use)["phase"] == "Running";
+  });
+  server_.reset();
+  start_with_bucket();
+  Json wf = wait_completed("argo", "again");
+  ASSERT_EQ(wf["status"]["phase"], "Succeeded") << wf.dump();
+  const Json* use = node(wf, "use");
+  ASSERT_TRUE(use);
+  EXPECT_EQ((*use)["outputs"]["result"], "made-by-make");
+}
+
 }  // namespace
 }  // namespace skiff::server::testing
