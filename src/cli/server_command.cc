@@ -1,6 +1,7 @@
 // `skiff server`: the controller and the Argo-compatible API, until SIGINT
 // or SIGTERM.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -32,7 +33,17 @@ std::string self_path() {
   return buf;
 }
 
+// Many steps at once need many descriptors; take what the hard limit
+// allows, as Go programs such as Argo's controller do at start.
+void raise_open_file_limit() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  files.rlim_cur = files.rlim_max;
+  (void)::setrlimit(RLIMIT_NOFILE, &files);
+}
+
 int serve(const ServerFlags& flags) {
+  raise_open_file_limit();
   auto config = config::load_for_cli(flags.config);
   if (!config) {
     std::fprintf(stderr, "%s\n", config.status().message().c_str());

@@ -11,6 +11,7 @@
 #include "base/naming.h"
 #include "controller/artifact_staging.h"
 #include "controller/controller.h"
+#include "controller/launch_limit.h"
 #include "controller/metrics.h"
 #include "controller/time_zones.h"
 
@@ -34,13 +35,7 @@ void make_dirs(const std::string& path) {
 LocalRun::LocalRun(runtime::Runtime& runtime, RunOptions options)
     : runtime_(runtime), options_(std::move(options)) {
   use_system_time_zones();
-  if (options_.max_running == 0) {
-    // A step holds up to six descriptors (pipes, pidfds, its log) while it runs.
-    rlimit files{};
-    rlim_t limit = ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? files.rlim_cur : 1024;
-    if (limit == RLIM_INFINITY || limit > 1048576) limit = 1048576;
-    options_.max_running = std::max<size_t>(16, (static_cast<size_t>(limit) - 64) / 8);
-  }
+  if (options_.max_running == 0) options_.max_running = internal::steps_within_open_files();
 }
 
 LocalRun::~LocalRun() = default;

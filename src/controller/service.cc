@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/naming.h"
+#include "controller/launch_limit.h"
 #include "controller/service_internal.h"
 #include "controller/time_zones.h"
 
@@ -122,6 +123,11 @@ void Service::Impl::wake() {
   if (runtime_for_wake) runtime_for_wake->wake();
 }
 
+bool Service::Impl::watched() {
+  std::lock_guard lock(mu);
+  return !listeners.empty();
+}
+
 void Service::Impl::publish(const WorkflowEvent& event) {
   std::lock_guard lock(mu);
   for (auto& [id, listener] : listeners) listener(event);
@@ -135,6 +141,7 @@ void Service::Impl::run_loop() {
   local.self_exe = options.self_exe;
   local.sandbox = options.sandbox;
   runtime = runtime::make_local_runtime(local);
+  max_running = options.max_running != 0 ? options.max_running : internal::steps_within_open_files();
   Status recovered = recover();
   {
     std::lock_guard lock(mu);
@@ -158,10 +165,7 @@ void Service::Impl::run_loop() {
     admit(now);
 
     std::optional<Time> until;
-    for (const auto& [uid, wf] : live) {
-      if (!wf->started) continue;
-      if (auto timer = wf->engine->next_timer(); timer && (!until || *timer < *until)) until = timer;
-    }
+    if (!timers.empty()) until = timers.begin()->first;
     if (auto cron = next_cron(); cron && (!until || *cron < *until)) until = cron;
     std::vector<runtime::Completion> done = runtime->wait(until);
     now = clock_now();
@@ -209,11 +213,14 @@ void Service::Impl::run_loop() {
       }
       events[uid].push_back(std::move(event));
     }
-    for (const auto& [uid, wf] : live) {
-      if (!wf->started || events.count(uid)) continue;
-      if (auto timer = wf->engine->next_timer(); timer && *timer <= now) {
-        events[uid].push_back(engine::Event{});  // kTimer
+    for (auto due = timers.begin(); due != timers.end() && due->first <= now;) {
+      auto it = live.find(due->second);
+      if (it == live.end() || it->second->timer != due->first) {
+        due = timers.erase(due);  // its workflow is gone
+        continue;
       }
+      if (!events.count(due->second)) events[due->second].push_back(engine::Event{});  // kTimer
+      ++due;
     }
     for (auto& [uid, batch] : events) {
       auto it = live.find(uid);
@@ -221,6 +228,7 @@ void Service::Impl::run_loop() {
       apply(*it->second, batch, now);
       finish_if_done(uid);
     }
+    release_held(now);
   }
 
   // Shutting down: steps stop with the runtime; they run again after a restart.
@@ -360,6 +368,7 @@ void Service::Impl::finish_if_done(const std::string& uid) {
   if (it == live.end() || !it->second->started) return;
   if (it->second->engine->completed() && it->second->running.empty()) {
     collect_garbage_on_completion(*it->second, clock_now());
+    if (it->second->timer) timers.erase({*it->second->timer, uid});
     live.erase(it);
   }
 }

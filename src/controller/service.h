@@ -37,6 +37,7 @@ struct ServiceOptions {
   std::string cache_dir;   // memoization caches, a file each
   std::string artifact_root;  // the local artifact repository (keys are paths below it)
   bool sandbox = true;
+  size_t max_running = 0;  // steps run at once; 0: as many as open files allow
   config::Config config;   // parallelism, workflowDefaults, retention
 };
 

@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -44,6 +45,13 @@ struct LiveWorkflow {
   WorkflowArtifacts artifacts;
   bool collects_garbage = false;  // sets an artifactGC: completion and deletion look for artifacts
   std::map<std::string, Json> launched_templates;  // node id -> resolved template, for its outputs
+  std::optional<Time> timer;                      // as indexed in Impl::timers
+};
+
+// A step the engine asked for that waits for a free slot (see launch_limit.h).
+struct HeldLaunch {
+  std::string uid;
+  engine::LaunchAction action;
 };
 
 // A request from another thread, answered through `done`.
@@ -95,6 +103,15 @@ struct Service::Impl {
   std::unordered_map<std::string, std::unique_ptr<internal::LiveWorkflow>> live;  // by uid
   std::deque<std::string> queued;  // uids waiting for a parallelism slot, oldest first
   std::unordered_map<std::string, std::pair<std::string, std::string>> steps;  // runtime id -> (uid, node id)
+  // Steps beyond max_running wait here, oldest first, Pending as a pod
+  // waiting for a node; held_ids drops the ones cancelled meanwhile.
+  // The next timer of every started workflow, soonest first, so the loop
+  // never scans every live workflow; entries of removed ones are dropped
+  // when they come due.
+  std::set<std::pair<Time, std::string>> timers;  // (when, uid)
+  size_t max_running = 0;
+  std::deque<internal::HeldLaunch> held;
+  std::set<std::pair<std::string, std::string>> held_ids;  // (uid, node id)
   std::map<std::string, CronState> crons;  // "namespace/name"
   std::atomic<bool> crons_dirty{true};
   artifacts::Context artifact_base;  // the configured repositories, set before the loop starts
@@ -130,10 +147,19 @@ struct Service::Impl {
   std::vector<engine::Action> start_engine(internal::LiveWorkflow& wf, Time now);
   void apply(internal::LiveWorkflow& wf, const std::vector<engine::Event>& events, Time now);
   void carry_out(internal::LiveWorkflow& wf, std::vector<engine::Action> actions, Time now);
+  // Starts the step now, or holds it while max_running steps run.
   void launch(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action, std::vector<engine::Event>* out);
+  void start_step(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action,
+                  std::vector<engine::Event>* out);
+  // Starts held steps while slots are free.
+  void release_held(Time now);
+  // Journals what starting steps produced and lets the engine act on it.
+  void report_started(internal::LiveWorkflow& wf, std::vector<engine::Event> started, Time now);
   void persist(internal::LiveWorkflow& wf, Time now);
   // Writes `object` (the engine's Workflow, maybe amended) where it changed.
   void persist_object(internal::LiveWorkflow& wf, const Json& object, Time now);
+  void index_timer(internal::LiveWorkflow& wf);
+  bool watched();
   // Folds the engine's new metric samples into the registry.
   void record_metrics(internal::LiveWorkflow& wf);
   void finish_if_done(const std::string& uid);

@@ -287,7 +287,17 @@ Result<Json> Service::submit(const Json& input, const std::string& namespace_, b
   }
   if (dry_run) return workflow_object(record, nullptr);
 
-  SKIFF_RETURN_IF_ERROR(impl_->store.create_workflow(record));
+  // A generated name can be taken: five characters from 27 collide often
+  // among thousands of workflows. Kubernetes draws again in that case.
+  const Json& meta = record.manifest["metadata"];
+  const bool generated = meta.value("name", "").empty() && meta.contains("generateName") &&
+                         meta["generateName"].is_string();
+  Status created = impl_->store.create_workflow(record);
+  for (int attempt = 0; generated && created.code() == Code::kAlreadyExists && attempt < 8; ++attempt) {
+    record.name = generate_name(meta["generateName"].get<std::string>());
+    created = impl_->store.create_workflow(record);
+  }
+  SKIFF_RETURN_IF_ERROR(created);
   impl_->publish({"ADDED", record.namespace_, record.name, workflow_object(record, nullptr)});
   auto done_promise = std::make_shared<std::promise<Status>>();
   auto started = done_promise->get_future();

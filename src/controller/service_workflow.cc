@@ -1,6 +1,8 @@
 // One workflow's life inside the service: building its engine (replaying
 // the journal after a restart), applying events, launching steps and
 // writing what changed.
+#include <csignal>
+
 #include "base/naming.h"
 #include "controller/service_internal.h"
 
@@ -281,7 +283,17 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
   std::vector<engine::Event> started;
   for (auto& action : actions) {
     if (action.kind == engine::Action::Kind::kCancel) {
-      if (wf.running.count(action.node_id)) runtime->cancel(step_id(wf, action.node_id));
+      if (held_ids.erase({wf.record.uid, action.node_id})) {
+        // Never started: it ends as a cancelled step would.
+        engine::Event event;
+        event.kind = engine::Event::Kind::kStepFinished;
+        event.node_id = action.node_id;
+        event.exit_code = 128 + SIGTERM;
+        event.killed = true;
+        started.push_back(std::move(event));
+      } else if (wf.running.count(action.node_id)) {
+        runtime->cancel(step_id(wf, action.node_id));
+      }
       continue;
     }
     if (action.kind == engine::Action::Kind::kCacheLookup) {
@@ -295,6 +307,10 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
     }
     launch(wf, action.launch, &started);
   }
+  report_started(wf, std::move(started), now);
+}
+
+void Service::Impl::report_started(LiveWorkflow& wf, std::vector<engine::Event> started, Time now) {
   if (started.empty()) return;
   Json encoded = Json::array();
   for (const auto& e : started) encoded.push_back(internal::encode_event(e));
@@ -303,6 +319,34 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
 }
 
 void Service::Impl::launch(LiveWorkflow& wf, const engine::LaunchAction& action, std::vector<engine::Event>* out) {
+  if (!held.empty() || runtime->running() >= max_running) {
+    if (held_ids.insert({wf.record.uid, action.node_id}).second) held.push_back({wf.record.uid, action});
+    return;
+  }
+  start_step(wf, action, out);
+}
+
+void Service::Impl::release_held(Time now) {
+  std::map<std::string, std::vector<engine::Event>> started;  // by uid
+  while (!held.empty() && runtime->running() < max_running) {
+    internal::HeldLaunch next = std::move(held.front());
+    held.pop_front();
+    if (!held_ids.erase({next.uid, next.action.node_id})) continue;  // cancelled while held
+    auto it = live.find(next.uid);
+    if (it == live.end()) continue;  // its workflow was removed
+    start_step(*it->second, next.action, &started[next.uid]);
+  }
+  for (auto& [uid, events] : started) {
+    auto it = live.find(uid);
+    if (it == live.end()) continue;
+    report_started(*it->second, std::move(events), now);
+    persist(*it->second, now);
+    finish_if_done(uid);
+  }
+}
+
+void Service::Impl::start_step(LiveWorkflow& wf, const engine::LaunchAction& action,
+                               std::vector<engine::Event>* out) {
   auto pod = pod_step_spec(action, VolumeHost{options.steps_dir + "/" + wf.record.uid, &wf.library,
                                               options.artifact_root, wf.artifacts.store.get()});
   runtime::StepSpec spec = pod ? *pod : runtime::StepSpec{};
@@ -342,7 +386,16 @@ void Service::Impl::record_metrics(LiveWorkflow& wf) {
   }
 }
 
+void Service::Impl::index_timer(LiveWorkflow& wf) {
+  std::optional<Time> next = wf.engine->next_timer();
+  if (next == wf.timer) return;
+  if (wf.timer) timers.erase({*wf.timer, wf.record.uid});
+  if (next) timers.insert({*next, wf.record.uid});
+  wf.timer = next;
+}
+
 void Service::Impl::persist(LiveWorkflow& wf, Time now) {
+  index_timer(wf);
   record_metrics(wf);
   persist_object(wf, wf.engine->to_json(now), now);
 }
@@ -418,7 +471,7 @@ void Service::Impl::persist_object(LiveWorkflow& wf, const Json& object, Time no
   wf.record.status = update.status;
   wf.record.started_at = update.started_at;
   wf.record.finished_at = update.finished_at;
-  publish({"MODIFIED", wf.record.namespace_, wf.record.name, object_of(wf, now)});
+  if (watched()) publish({"MODIFIED", wf.record.namespace_, wf.record.name, object_of(wf, now)});
 }
 
 bool internal::collects_garbage(const store::WorkflowRecord& record) {

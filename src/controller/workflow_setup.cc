@@ -22,8 +22,9 @@ std::vector<std::string> strings(const Json& list) {
   return out;
 }
 
+// One generator per thread: the server names workflows from many threads.
 std::mt19937_64& rng() {
-  static std::mt19937_64 engine{std::random_device{}()};
+  thread_local std::mt19937_64 engine{std::random_device{}()};
   return engine;
 }
 

@@ -93,6 +93,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   service_options.artifact_root = options.home + "/artifacts";
   service_options.self_exe = options.self_exe;
   service_options.sandbox = options.sandbox;
+  service_options.max_running = options.max_running;
   service_options.config = options.config;
   auto service = controller::Service::start(*impl->store, service_options);
   if (!service) return service.status();
@@ -109,6 +110,9 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   Impl* raw = impl.get();
   // Watches and followed logs hold their thread for as long as they last.
   raw->http.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // A response goes out as headers then body; with Nagle on, a client that
+  // delays its ACK holds each small response back by tens of milliseconds.
+  raw->http.set_tcp_nodelay(true);
   auto handler = [raw](const httplib::Request& in, httplib::Response& out) { raw->serve(in, out); };
   raw->http.Get(".*", handler);
   raw->http.Post(".*", handler);

@@ -23,6 +23,7 @@ struct ServerOptions {
   std::string home;                // state: <home>/skiff.db, <home>/server/steps
   std::string self_exe;            // the skiff executable
   bool sandbox = true;
+  size_t max_running = 0;  // steps run at once; 0: as many as open files allow
   // "server": no token needed (loopback addresses only);
   // "client": every request needs `Authorization: Bearer <token>` from
   // `tokens_file` (one "token namespace[,namespace…]" or "token *" a line).
