@@ -81,6 +81,7 @@ Response list(Context& ctx, const Request& request) {
   store::WorkflowQuery query;
   query.namespace_ = ns;
   query.with_manifest = true;
+  query.with_run_options = false;
   if (Status st = read_paging(request, &query.limit, &query.continue_token); !st) return error_response(st);
   const Selector& label_selector = *labels;
   const Selector& field_selector = *fields;

@@ -1,6 +1,7 @@
 // The SQLite backend of Store (internal). One connection behind a mutex:
-// SQLite serialises writers anyway, and WAL lets readers of other processes
-// proceed.
+// SQLite serialises writers anyway. Listings read through a second
+// connection of their own, so a long list (WAL lets it read a snapshot
+// while writes go on) never holds up the controller's writes.
 #pragma once
 
 #include <memory>
@@ -19,6 +20,9 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
   Status migrate();
+  // Listings read through `reader` from now on (after migrate: the reader
+  // must see the schema).
+  void set_reader(std::unique_ptr<Database> reader) { reader_ = std::move(reader); }
 
   Status create_workflow(const WorkflowRecord& workflow) override;
   Result<WorkflowRecord> get_workflow(const std::string& namespace_, const std::string& name) override;
@@ -47,6 +51,8 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::unique_ptr<Database> db_;
+  std::mutex read_mu_;
+  std::unique_ptr<Database> reader_;  // null: listings use db_
 };
 
 }  // namespace skiff::store::internal

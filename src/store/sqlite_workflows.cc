@@ -18,6 +18,8 @@ const char* const kWorkflowColumns =
     "run_options";
 const char* const kWorkflowColumnsLight =
     "uid, namespace, name, phase, created_at, started_at, finished_at, labels, status, version, '', ''";
+const char* const kWorkflowColumnsShown =
+    "uid, namespace, name, phase, created_at, started_at, finished_at, labels, status, version, manifest, ''";
 
 WorkflowRecord read_workflow(const Statement& row) {
   WorkflowRecord w;
@@ -117,8 +119,10 @@ Result<WorkflowRecord> SqliteStore::get_workflow_by_uid(const std::string& uid) 
 }
 
 Result<WorkflowPage> SqliteStore::list_workflows(const WorkflowQuery& query) {
-  std::string sql = std::string("SELECT ") + (query.with_manifest ? kWorkflowColumns : kWorkflowColumnsLight) +
-                    " FROM workflows WHERE 1=1";
+  const char* columns = !query.with_manifest      ? kWorkflowColumnsLight
+                        : query.with_run_options ? kWorkflowColumns
+                                                 : kWorkflowColumnsShown;
+  std::string sql = std::string("SELECT ") + columns + " FROM workflows WHERE 1=1";
   int64_t after_created = 0;
   std::string after_uid;
   if (!query.continue_token.empty() && !read_token(query.continue_token, &after_created, &after_uid)) {
@@ -135,8 +139,8 @@ Result<WorkflowPage> SqliteStore::list_workflows(const WorkflowQuery& query) {
   }
   sql += " ORDER BY created_at DESC, uid ASC";
 
-  std::lock_guard lock(mu_);
-  auto select = db_->prepare(sql);
+  std::unique_lock lock(reader_ ? read_mu_ : mu_);
+  auto select = (reader_ ? reader_ : db_)->prepare(sql);
   if (!select) return select.status();
   Statement& rows = **select;
   if (!query.namespace_.empty()) rows.bind(1, query.namespace_);
@@ -148,6 +152,10 @@ Result<WorkflowPage> SqliteStore::list_workflows(const WorkflowQuery& query) {
   int64_t remaining = 0;
   bool cut = false;
   while (rows.next()) {
+    if (cut && !query.filter) {
+      ++remaining;  // counted, never decoded
+      continue;
+    }
     WorkflowRecord w = read_workflow(rows);
     if (query.filter && !query.filter(w)) continue;
     if (cut) {
@@ -267,6 +275,15 @@ Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options) {
   auto store = std::make_unique<internal::SqliteStore>(std::move(*db));
   Status migrated = store->migrate();
   if (!migrated) return migrated.with_context(options.path);
+  // A database in memory is private to its connection: a reader would see
+  // another, empty one.
+  const bool in_memory = options.path.empty() || options.path == ":memory:" ||
+                         options.path.rfind("file::memory:", 0) == 0;
+  if (!in_memory) {
+    auto reader = internal::Database::open(options.path);
+    if (!reader) return reader.status();
+    store->set_reader(std::move(*reader));
+  }
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -83,6 +83,7 @@ struct WorkflowQuery {
   size_t limit = 0;             // 0: no limit
   std::string continue_token;   // from a previous page
   bool with_manifest = true;    // false: leave manifest/run_options empty (cheaper)
+  bool with_run_options = true; // false: leave run_options empty (what API listings show)
 };
 
 struct WorkflowPage {
