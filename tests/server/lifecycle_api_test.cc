@@ -1,6 +1,9 @@
 // A workflow's life after it finished, against a real server: the archive
 // and its API, ttlStrategy (also across a restart), podGC of step
 // directories and retentionPolicy.
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <fstream>
 
 #include "server_test_util.h"
@@ -46,6 +49,18 @@ class LifecycleApiTest : public ServerFixture {
       out[node["displayName"]] = entries;
     }
     return out;
+  }
+
+  // Runs the skiff CLI against this server; output and exit code.
+  std::pair<int, std::string> cli(const std::string& args) const {
+    std::string command = "ARGO_SERVER=127.0.0.1:" + std::to_string(server_->port()) + " SKIFF_HOME=" +
+                          home_.string() + " " + SKIFF_BINARY + " " + args + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::string out;
+    char buffer[4096];
+    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    int status = ::pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
   }
 
   static Json two_steps(const std::string& name, bool second_fails) {
@@ -127,6 +142,47 @@ TEST_F(LifecycleApiTest, ArchiveListsPagesFiltersAndServesCompletedWorkflows) {
   EXPECT_EQ(call("DELETE", "/api/v1/archived-workflows/" + first_uid).status, 404);
   // Deleting from the archive leaves the stored workflow alone.
   EXPECT_EQ(call("GET", "/api/v1/workflows/argo/first").status, 200);
+}
+
+TEST_F(LifecycleApiTest, CliArchiveVerbsAsArgos) {
+  start_with([](config::Config& c) { c.persistence.archive = true; });
+  Json b = echo_workflow("cli-b");
+  b["metadata"]["labels"]["team"] = "b";
+  ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", echo_workflow("cli-a")}}).status, 200);
+  ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", b}}).status, 200);
+  wait_completed("argo", "cli-a");
+  wait_completed("argo", "cli-b");
+  wait_reply("/api/v1/archived-workflows", 200, [](const Json& body) { return body["items"].size() == 2; });
+  const std::string uid = uid_of("argo", "cli-a");
+
+  auto [code, table] = cli("archive list -n argo");
+  EXPECT_EQ(code, 0) << table;
+  EXPECT_EQ(table.rfind("NAMESPACE", 0), 0u) << table;
+  EXPECT_NE(table.find("P/R/C"), std::string::npos) << table;
+  EXPECT_NE(table.find(uid), std::string::npos) << table;
+  auto [name_code, names] = cli("archive list -n argo -o name --chunk-size 1");
+  EXPECT_EQ(name_code, 0) << names;
+  EXPECT_TRUE(names == "cli-a\ncli-b\n" || names == "cli-b\ncli-a\n") << names;
+  auto [json_code, json] = cli("archive list -n argo -o json -l team=b");
+  ASSERT_EQ(json_code, 0) << json;
+  Json listed = Json::parse(json, nullptr, false);
+  ASSERT_TRUE(listed.is_array()) << json;
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["metadata"]["name"], "cli-b");
+
+  auto [get_code, got] = cli("archive get " + uid);
+  EXPECT_EQ(get_code, 0) << got;
+  EXPECT_NE(got.find("Name:                cli-a\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("Status:              Succeeded\n"), std::string::npos) << got;
+  auto [keys_code, keys] = cli("archive list-label-keys");
+  EXPECT_NE(keys.find("team\n"), std::string::npos) << keys;
+  auto [values_code, values] = cli("archive list-label-values -l team");
+  EXPECT_EQ(values, "a\nb\n");
+  auto [delete_code, deleted] = cli("archive delete " + uid);
+  EXPECT_EQ(delete_code, 0) << deleted;
+  EXPECT_EQ(deleted, "Archived workflow '" + uid + "' deleted\n");
+  auto [missing_code, missing] = cli("archive get " + uid);
+  EXPECT_NE(missing_code, 0) << missing;
 }
 
 TEST_F(LifecycleApiTest, ArchiveTtlRemovesOldArchivedWorkflows) {
