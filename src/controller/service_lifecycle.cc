@@ -46,6 +46,7 @@ std::optional<Duration> ttl_after(const Json& manifest, const std::string& phase
 struct PodGc {
   std::string strategy;  // "" when the workflow asks for none
   Duration delay{};
+  Json label_selector;   // a Kubernetes LabelSelector; null: every pod
 };
 
 PodGc pod_gc_of(const Json& manifest, const config::Config& config) {
@@ -57,6 +58,9 @@ PodGc pod_gc_of(const Json& manifest, const config::Config& config) {
   // Argo's controller waits podGCDeleteDelayDuration (5s unless configured)
   // unless the workflow names its own delay.
   gc.delay = config.pod_gc_delete_delay.value_or(std::chrono::seconds(5));
+  if (auto selector = pod_gc.find("labelSelector"); selector != pod_gc.end() && selector->is_object()) {
+    gc.label_selector = *selector;
+  }
   auto delay = pod_gc.find("deleteDelayDuration");
   if (delay != pod_gc.end() && delay->is_string()) {
     if (auto parsed = parse_duration(delay->get<std::string>())) gc.delay = *parsed;
@@ -67,6 +71,55 @@ PodGc pod_gc_of(const Json& manifest, const config::Config& config) {
 bool node_ended(const Json& node) {
   const std::string phase = node.value("phase", "");
   return phase == "Succeeded" || failed_phase(phase) || phase == "Skipped" || phase == "Omitted";
+}
+
+// A Kubernetes LabelSelector (matchLabels, matchExpressions with In,
+// NotIn, Exists, DoesNotExist) against a pod's labels.
+bool selects(const Json& selector, const Json& labels) {
+  if (!selector.is_object()) return true;
+  auto label = [&](const std::string& key) -> std::optional<std::string> {
+    auto it = labels.find(key);
+    if (it == labels.end()) return std::nullopt;
+    return it->is_string() ? it->get<std::string>() : it->dump();
+  };
+  const Json match_labels = selector.value("matchLabels", Json::object());
+  for (const auto& [key, value] : match_labels.items()) {
+    if (label(key) != (value.is_string() ? value.get<std::string>() : value.dump())) return false;
+  }
+  const Json expressions = selector.value("matchExpressions", Json::array());
+  for (const auto& e : expressions) {
+    const auto have = label(e.value("key", ""));
+    const std::string op = e.value("operator", "");
+    bool listed = false;
+    if (have) {
+      for (const auto& v : e.value("values", Json::array())) listed = listed || (v.is_string() && v == *have);
+    }
+    if (op == "In" && !listed) return false;
+    if (op == "NotIn" && listed) return false;
+    if (op == "Exists" && !have) return false;
+    if (op == "DoesNotExist" && have) return false;
+  }
+  return true;
+}
+
+// The labels a step's pod would carry: the workflow's podMetadata and its
+// template's metadata (as written; expressions in them are not resolved),
+// and the workflow's name as Argo labels every pod.
+Json pod_labels(const store::WorkflowRecord& record, const Json& node) {
+  Json labels = Json::object();
+  const Json spec = record.manifest.value("spec", Json::object());
+  auto add = [&](const Json& metadata) {
+    if (!metadata.is_object() || !metadata.contains("labels") || !metadata["labels"].is_object()) return;
+    for (const auto& [k, v] : metadata["labels"].items()) labels[k] = v;
+  };
+  add(spec.value("podMetadata", Json::object()));
+  const std::string template_name = node.value("templateName", "");
+  const Json templates = spec.value("templates", Json::array());
+  for (const auto& t : templates) {
+    if (t.is_object() && t.value("name", "") == template_name) add(t.value("metadata", Json::object()));
+  }
+  labels["workflows.argoproj.io/workflow"] = record.name;
+  return labels;
 }
 
 void remove_step_dir(const std::filesystem::path& dir) {
@@ -95,7 +148,8 @@ void Service::Impl::recover_lifecycle(Time now) {
 void Service::Impl::after_persist(LiveWorkflow& wf, const std::vector<store::NodeRecord>& changed,
                                   bool just_finished, Time now) {
   const PodGc gc = pod_gc_of(wf.record.manifest, options.config);
-  auto collect = [&](const std::string& node_id) {
+  auto collect = [&](const std::string& node_id, const Json& node) {
+    if (!gc.label_selector.is_null() && !selects(gc.label_selector, pod_labels(wf.record, node))) return;
     const std::string dir = step_id(wf, node_id);
     if (gc.delay.count() <= 0) remove_step_dir(std::filesystem::path(options.steps_dir) / dir);
     else pod_gc_due.emplace(now + gc.delay, dir);
@@ -104,7 +158,7 @@ void Service::Impl::after_persist(LiveWorkflow& wf, const std::vector<store::Nod
     for (const auto& node : changed) {
       if (node.body.value("type", "") != "Pod" || !node_ended(node.body) || wf.running.count(node.id)) continue;
       if (gc.strategy == "OnPodSuccess" && node.body.value("phase", "") != "Succeeded") continue;
-      collect(node.id);
+      collect(node.id, node.body);
     }
   }
   if (!just_finished) return;
@@ -112,7 +166,7 @@ void Service::Impl::after_persist(LiveWorkflow& wf, const std::vector<store::Nod
   const std::string& phase = wf.record.phase;
   if (gc.strategy == "OnWorkflowCompletion" || (gc.strategy == "OnWorkflowSuccess" && phase == "Succeeded")) {
     for (const auto& [id, body] : wf.written_nodes) {
-      if (body.value("type", "") == "Pod") collect(id);
+      if (body.value("type", "") == "Pod") collect(id, body);
     }
   }
   if (options.config.persistence.archive) {

@@ -283,6 +283,23 @@ TEST_F(LifecycleApiTest, PodGcOnWorkflowCompletionWaitsForTheDelay) {
   EXPECT_EQ(step_dirs(done).size(), 2u);
 }
 
+TEST_F(LifecycleApiTest, PodGcLabelSelectorPicksThePods) {
+  start();
+  Json wf = two_steps("labelled", /*second_fails=*/false);
+  wf["spec"]["templates"][1]["metadata"] = {{"labels", {{"gc", "yes"}}}};
+  wf["spec"]["podGC"] = {{"strategy", "OnPodCompletion"},
+                         {"deleteDelayDuration", "0s"},
+                         {"labelSelector", {{"matchExpressions", Json::array({{{"key", "gc"},
+                                                                                {"operator", "In"},
+                                                                                {"values", {"yes"}}}})}}}};
+  ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", wf}}).status, 200);
+  Json done = wait_completed("argo", "labelled");
+  ASSERT_EQ(done["status"]["phase"], "Succeeded");
+  auto dirs = step_dirs(done);
+  EXPECT_EQ(dirs["ok"], std::set<std::string>({"log"}));
+  EXPECT_GT(dirs["last"].size(), 1u) << "a pod the selector does not pick stays";
+}
+
 TEST_F(LifecycleApiTest, RetentionPolicyKeepsTheNewestCompletedWorkflows) {
   start_with([](config::Config& c) { c.retention_policy.completed = 1; });
   ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", two_steps("broken", true)}}).status, 200);
