@@ -136,7 +136,6 @@ void Service::Impl::run_loop() {
   local.sandbox = options.sandbox;
   runtime = runtime::make_local_runtime(local);
   Status recovered = recover();
-  if (recovered.is_ok()) recover_lifecycle(clock_now());
   {
     std::lock_guard lock(mu);
     runtime_for_wake = runtime.get();
@@ -145,6 +144,8 @@ void Service::Impl::run_loop() {
   }
   ready_cv.notify_all();
   if (!recovered.is_ok()) return;
+  // After start() returned: reading every finished workflow may take a while.
+  recover_lifecycle(clock_now());
 
   while (true) {
     std::deque<Job> todo;

@@ -23,16 +23,22 @@ namespace {
 
 bool failed_phase(const std::string& phase) { return phase == "Failed" || phase == "Error"; }
 
+// The object at `key`, or null: read on every stored change, so no copies.
+const Json* member(const Json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? &*it : nullptr;
+}
+
 // ttlStrategy's delay for a workflow that ended in `phase`, as Argo picks
 // it: the phase-specific field first, then secondsAfterCompletion.
 std::optional<Duration> ttl_after(const Json& manifest, const std::string& phase) {
-  const Json spec = manifest.value("spec", Json::object());
-  if (!spec.is_object()) return std::nullopt;
-  const Json ttl = spec.value("ttlStrategy", Json::object());
-  if (!ttl.is_object()) return std::nullopt;
+  const Json* spec = member(manifest, "spec");
+  const Json* ttl = spec ? member(*spec, "ttlStrategy") : nullptr;
+  if (!ttl) return std::nullopt;
   auto seconds = [&](const char* key) -> std::optional<Duration> {
-    auto it = ttl.find(key);
-    if (it == ttl.end() || !it->is_number_integer()) return std::nullopt;
+    auto it = ttl->find(key);
+    if (it == ttl->end() || !it->is_number_integer()) return std::nullopt;
     return std::chrono::seconds(std::max<int64_t>(0, it->get<int64_t>()));
   };
   if (phase == "Succeeded") {
@@ -51,9 +57,10 @@ struct PodGc {
 
 PodGc pod_gc_of(const Json& manifest, const config::Config& config) {
   PodGc gc;
-  const Json spec = manifest.value("spec", Json::object());
-  const Json pod_gc = spec.is_object() ? spec.value("podGC", Json::object()) : Json::object();
-  if (!pod_gc.is_object()) return gc;
+  const Json* spec = member(manifest, "spec");
+  const Json* found = spec ? member(*spec, "podGC") : nullptr;
+  if (!found) return gc;
+  const Json& pod_gc = *found;
   gc.strategy = pod_gc.value("strategy", "");
   // Argo's controller waits podGCDeleteDelayDuration (5s unless configured)
   // unless the workflow names its own delay.
