@@ -29,5 +29,7 @@ int finish_waiting(const ApiClient& api, const std::string& ns, const std::strin
 void add_template_commands(CLI::App& app, ClientFlags& flags, int* exit_code);
 // retry, resubmit.
 void add_lifecycle_commands(CLI::App& app, ClientFlags& flags, int* exit_code);
+// archive list|get|delete|list-label-keys|list-label-values|resubmit|retry.
+void add_archive_commands(CLI::App& app, ClientFlags& flags, int* exit_code);
 
 }  // namespace skiff::cli

@@ -409,6 +409,7 @@ void add_client_commands(CLI::App& app, ClientFlags& flags, int* exit_code) {
   delete_cmd->callback([&flags, exit_code] { *exit_code = remove(flags, delete_flags); });
 
   add_lifecycle_commands(app, flags, exit_code);
+  add_archive_commands(app, flags, exit_code);
   add_template_commands(app, flags, exit_code);
 }
 

@@ -151,6 +151,8 @@ void Service::Impl::run_loop() {
   }
   ready_cv.notify_all();
   if (!recovered.is_ok()) return;
+  // After start() returned: reading every finished workflow may take a while.
+  recover_lifecycle(clock_now());
 
   while (true) {
     std::deque<Job> todo;
@@ -162,11 +164,13 @@ void Service::Impl::run_loop() {
     Time now = clock_now();
     for (Job& command : todo) handle(command, now);
     run_due_crons(now);
+    run_lifecycle(now);
     admit(now);
 
     std::optional<Time> until;
     if (!timers.empty()) until = timers.begin()->first;
     if (auto cron = next_cron(); cron && (!until || *cron < *until)) until = cron;
+    if (auto due = next_lifecycle(); due && (!until || *due < *until)) until = due;
     std::vector<runtime::Completion> done = runtime->wait(until);
     now = clock_now();
 
@@ -280,45 +284,46 @@ void Service::Impl::handle(Job& command, Time now) {
     case Job::Kind::kRetry:
       command.done->set_value(retry_now(command.uid, command.retry, now));
       return;
-    case Job::Kind::kRemove: {
-      Json last;
-      std::string ns, name;
-      auto record = store.get_workflow_by_uid(command.uid);
-      if (it != live.end()) {
-        last = it->second->started ? it->second->engine->to_json(now) : workflow_object(it->second->record, nullptr);
-      } else if (record) {
-        auto nodes = store.nodes(command.uid);
-        last = workflow_object(*record, nodes ? &*nodes : nullptr);
-      }
-      if (Status gc = collect_garbage_on_deletion(command.uid, &last, command.force); !gc) {
-        command.done->set_value(gc);
-        return;
-      }
-      if (it != live.end()) {
-        for (const std::string& node_id : it->second->running) {
-          std::string id = step_id(*it->second, node_id);
-          runtime->cancel(id);
-          steps.erase(id);
-        }
-        last = object_of(*it->second, now);
-        ns = it->second->record.namespace_;
-        name = it->second->record.name;
-        live.erase(it);
-        queued.erase(std::remove(queued.begin(), queued.end(), command.uid), queued.end());
-      } else if (record) {
-        ns = record->namespace_;
-        name = record->name;
-      }
-      {
-        std::lock_guard lock(metrics_mu);
-        metrics.drop_realtime(command.uid);
-      }
-      Status removed = store.delete_workflow(command.uid);
-      if (removed.is_ok()) publish({"DELETED", ns, name, last});
-      command.done->set_value(removed);
+    case Job::Kind::kRemove:
+      command.done->set_value(remove_now(command.uid, now, command.force));
       return;
-    }
   }
+}
+
+Status Service::Impl::remove_now(const std::string& uid, Time now, bool force) {
+  auto it = live.find(uid);
+  Json last;
+  std::string ns, name;
+  auto record = store.get_workflow_by_uid(uid);
+  if (it != live.end()) {
+    last = it->second->started ? it->second->engine->to_json(now) : workflow_object(it->second->record, nullptr);
+  } else if (record) {
+    auto nodes = store.nodes(uid);
+    last = workflow_object(*record, nodes ? &*nodes : nullptr);
+  }
+  if (Status gc = collect_garbage_on_deletion(uid, &last, force); !gc) return gc;
+  if (it != live.end()) {
+    for (const std::string& node_id : it->second->running) {
+      std::string id = step_id(*it->second, node_id);
+      runtime->cancel(id);
+      steps.erase(id);
+    }
+    last = object_of(*it->second, now);
+    ns = it->second->record.namespace_;
+    name = it->second->record.name;
+    live.erase(it);
+    queued.erase(std::remove(queued.begin(), queued.end(), uid), queued.end());
+  } else if (record) {
+    ns = record->namespace_;
+    name = record->name;
+  }
+  {
+    std::lock_guard lock(metrics_mu);
+    metrics.drop_realtime(uid);
+  }
+  Status removed = store.delete_workflow(uid);
+  if (removed.is_ok()) publish({"DELETED", ns, name, last});
+  return removed;
 }
 
 void Service::Impl::terminate_now(const std::string& uid, Time now) {

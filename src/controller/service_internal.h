@@ -115,12 +115,36 @@ struct Service::Impl {
   std::map<std::string, CronState> crons;  // "namespace/name"
   std::atomic<bool> crons_dirty{true};
   artifacts::Context artifact_base;  // the configured repositories, set before the loop starts
+  // Lifecycle after completion (service_lifecycle.cc): when each finished
+  // workflow's ttlStrategy is due (rechecked against the store when due),
+  // step directories waiting for podGC's deleteDelayDuration, and when the
+  // archive next holds a workflow older than archiveTTL.
+  std::multimap<Time, std::string> expiries;                 // -> uid
+  std::multimap<Time, std::string> pod_gc_due;               // -> step directory id
+  std::optional<Time> archive_sweep_at;
+  bool retention_due = false;                                // a workflow finished since the last check
 
   void run_loop();
   // A stored-to-be workflow from a submitted object: checked, named, with
   // workflowDefaults and the templates it uses. Touches no loop state.
   Result<store::WorkflowRecord> prepare(const Json& workflow, const std::string& namespace_);
   void terminate_now(const std::string& uid, Time now);
+  // Deletes the workflow (stopping its steps, collecting its artifacts as
+  // artifactGC asks: a failed collection keeps it unless `force`) and
+  // publishes DELETED.
+  Status remove_now(const std::string& uid, Time now, bool force = false);
+  // Lifecycle: reads what a restart must still do (finished workflows'
+  // TTLs, the archive's oldest entry).
+  void recover_lifecycle(Time now);
+  // After a stored change: podGC of steps that just ended; when the
+  // workflow has just finished, archiving, ttlStrategy, podGC of the
+  // workflow's steps and retentionPolicy.
+  void after_persist(internal::LiveWorkflow& wf, const std::vector<store::NodeRecord>& changed, bool just_finished,
+                     Time now);
+  std::optional<Time> next_lifecycle() const;
+  void run_lifecycle(Time now);
+  // retentionPolicy: the oldest finished workflows past each limit are deleted.
+  void apply_retention(Time now);
   void reload_crons(Time now);
   std::optional<Time> next_cron() const;
   void run_due_crons(Time now);

@@ -458,6 +458,7 @@ void Service::Impl::persist_object(LiveWorkflow& wf, const Json& object, Time no
   }
   update.events = std::move(wf.journal);
   wf.journal.clear();
+  const bool was_finished = wf.record.finished();
   auto version = store.update_workflow(update);
   if (!version) {
     std::fprintf(stderr, "skiff server: workflow %s/%s: %s\n", wf.record.namespace_.c_str(),
@@ -472,6 +473,7 @@ void Service::Impl::persist_object(LiveWorkflow& wf, const Json& object, Time no
   wf.record.started_at = update.started_at;
   wf.record.finished_at = update.finished_at;
   if (watched()) publish({"MODIFIED", wf.record.namespace_, wf.record.name, object_of(wf, now)});
+  after_persist(wf, update.nodes, !was_finished && wf.record.finished(), now);
 }
 
 bool internal::collects_garbage(const store::WorkflowRecord& record) {

@@ -88,12 +88,16 @@ void add_template_routes(Router& router);
 void add_info_routes(Router& router);
 void add_stream_routes(Router& router);
 void add_metrics_routes(Router& router);
+void add_archive_routes(Router& router);
 
 // Helpers shared by handlers.
 Result<Json> parse_body(const Request& request);
 Status check_namespace(const Request& request, const std::string& namespace_);
 // listOptions.limit / listOptions.continue.
 Status read_paging(const Request& request, size_t* limit, std::string* token);
+// `argo resubmit` of `old` (a whole Workflow; status.nodes needed only for
+// `memoized`), with the body of Argo's Resubmit request.
+Response resubmit_from(Context& ctx, const Json& old, const Json& body);
 // Applies Argo's `fields` parameter ("a.b,items.c" keeps; "-a.b" drops).
 Json project_fields(const Json& value, const std::string& fields);
 

@@ -220,25 +220,40 @@ Response resubmit(Context& ctx, const Request& request) {
   if (Status st = check_namespace(request, ns); !st) return error_response(st);
   auto body = parse_body(request);
   if (!body) return error_response(body.status());
-  auto parameters = parameter_pairs(*body);
-  if (!parameters) return error_response(parameters.status());
-  std::string name = request.param("name");
-  auto record = ctx.store.get_workflow(ns, name);
+  auto record = ctx.store.get_workflow(ns, request.param("name"));
   if (!record) return error_response(record.status());
-  const bool memoized = body->value("memoized", false);
-  if (memoized && record->phase != "Failed" && record->phase != "Error") {
+  std::vector<store::NodeRecord> nodes;
+  if (body->value("memoized", false)) {
+    auto loaded = ctx.store.nodes(record->uid);
+    if (!loaded) return error_response(loaded.status());
+    nodes = std::move(*loaded);
+  }
+  return resubmit_from(ctx, controller::workflow_object(*record, &nodes), *body);
+}
+
+}  // namespace
+
+Response resubmit_from(Context& ctx, const Json& old, const Json& body) {
+  auto parameters = parameter_pairs(body);
+  if (!parameters) return error_response(parameters.status());
+  const Json& old_meta = old.value("metadata", Json::object());
+  const std::string ns = old_meta.value("namespace", "");
+  const std::string name = old_meta.value("name", "");
+  const Json old_status = old.value("status", Json::object());
+  const std::string phase = old_status.value("phase", "");
+  const bool memoized = body.value("memoized", false);
+  if (memoized && phase != "Failed" && phase != "Error") {
     return error_response(invalid_argument("workflow must be Failed/Error to resubmit in memoized mode"));
   }
-  const Json& old_meta = record->manifest.value("metadata", Json::object());
   Json meta = Json::object();
   meta["generateName"] = old_meta.value("generateName", name + "-");
-  Json labels = record->labels.is_object() ? record->labels : Json::object();
+  Json labels = old_meta.value("labels", Json::object());
   labels.erase("workflows.argoproj.io/phase");
   labels.erase("workflows.argoproj.io/completed");
   labels["workflows.argoproj.io/resubmitted-from-workflow"] = name;
   meta["labels"] = labels;
   if (old_meta.contains("annotations")) meta["annotations"] = old_meta["annotations"];
-  Json spec = record->manifest.value("spec", Json::object());
+  Json spec = old.value("spec", Json::object());
   spec.erase("shutdown");
   if (auto d = spec.find("activeDeadlineSeconds"); d != spec.end() && d->is_number() && d->get<double>() == 0) {
     spec.erase("activeDeadlineSeconds");
@@ -257,16 +272,17 @@ Response resubmit(Context& ctx, const Request& request) {
   Json wf = {{"metadata", meta}, {"spec", spec}};
   Json carried;
   if (memoized) {
-    auto nodes = ctx.store.nodes(record->uid);
-    if (!nodes) return error_response(nodes.status());
-    Json node_map = Json::object();
-    for (auto& node : *nodes) node_map[node.id] = std::move(node.body);
-    carried = {{"from", name}, {"status", record->status}, {"nodes", std::move(node_map)}};
+    Json status = old_status;
+    Json node_map = status.contains("nodes") ? status["nodes"] : Json::object();
+    status.erase("nodes");
+    carried = {{"from", name}, {"status", std::move(status)}, {"nodes", std::move(node_map)}};
   }
   auto created = ctx.service.submit(wf, ns, /*dry_run=*/false, memoized ? &carried : nullptr);
   if (!created) return error_response(created.status());
   return json_response(*created);
 }
+
+namespace {
 
 // Submits a Workflow made from a WorkflowTemplate, ClusterWorkflowTemplate
 // or CronWorkflow, as `argo submit --from` does.

@@ -106,6 +106,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   add_info_routes(impl->router);
   add_stream_routes(impl->router);
   add_metrics_routes(impl->router);
+  add_archive_routes(impl->router);
 
   Impl* raw = impl.get();
   // Watches and followed logs hold their thread for as long as they last.
