@@ -50,9 +50,11 @@ class ArtifactsApiTest : public ServerFixture {
     return listed ? std::set<std::string>(listed->begin(), listed->end()) : std::set<std::string>{};
   }
 
+  // Null until the node exists: a workflow just created has no nodes yet.
   static const Json* node(const Json& wf, const std::string& display) {
+    if (!wf.contains("status") || !wf["status"].contains("nodes")) return nullptr;
     for (auto& [id, n] : wf["status"]["nodes"].items()) {
-      if (n["displayName"] == display) return &n;
+      if (n.value("displayName", "") == display) return &n;
     }
     return nullptr;
   }
@@ -163,7 +165,7 @@ TEST_F(ArtifactsApiTest, AStepRunAgainAfterARestartHasItsInputsStagedAgain) {
   ASSERT_EQ(created.status, 200) << created.text;
   wait_for("argo", "again", [](const Json& wf) {
     const Json* use = node(wf, "use");
-    return use && (*use)["phase"] == "Running";
+    return use && use->value("phase", "") == "Running";
   });
   server_.reset();
   start_with_bucket();
