@@ -99,6 +99,10 @@ Status cache_store(const std::string& dir, const engine::Action& save, Time now)
 // The engine event for a container of a pod that started or ended.
 engine::Event container_event(const runtime::ContainerChange& change);
 
+// The end of a step cancelled before it started: as if its process had
+// been stopped, so the engine treats it as any cancelled step.
+engine::Event cancelled_before_start(const std::string& node_id);
+
 // Translates a resolved container/script template into what the runtime runs.
 runtime::StepSpec step_spec(const engine::LaunchAction& launch);
 

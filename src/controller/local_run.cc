@@ -230,13 +230,7 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
         stopping_.insert(action.node_id);
         continue;
       }
-      // Never started: it ends as a cancelled step would.
-      engine::Event event;
-      event.kind = engine::Event::Kind::kStepFinished;
-      event.node_id = action.node_id;
-      event.exit_code = 128 + SIGTERM;
-      event.killed = true;
-      started.push_back(std::move(event));
+      started.push_back(cancelled_before_start(action.node_id));
       continue;
     }
     if (action.kind == engine::Action::Kind::kCacheLookup) {

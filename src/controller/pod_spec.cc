@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -92,6 +93,15 @@ engine::Event container_event(const runtime::ContainerChange& change) {
   event.kind = change.finished ? engine::Event::Kind::kContainerFinished : engine::Event::Kind::kContainerStarted;
   event.node_id = change.pod_id;
   event.containers.push_back({change.name, change.exit_code});
+  return event;
+}
+
+engine::Event cancelled_before_start(const std::string& node_id) {
+  engine::Event event;
+  event.kind = engine::Event::Kind::kStepFinished;
+  event.node_id = node_id;
+  event.exit_code = 128 + SIGTERM;
+  event.killed = true;
   return event;
 }
 

@@ -1,8 +1,6 @@
 // One workflow's life inside the service: building its engine (replaying
 // the journal after a restart), applying events, launching steps and
 // writing what changed.
-#include <csignal>
-
 #include "base/naming.h"
 #include "controller/service_internal.h"
 
@@ -161,12 +159,7 @@ Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
     std::vector<engine::Event> report;
     for (auto& [node_id, action] : ledger.launched) {
       if (ledger.cancelled.count(node_id)) {
-        engine::Event stopped;
-        stopped.kind = engine::Event::Kind::kStepFinished;
-        stopped.node_id = node_id;
-        stopped.killed = true;
-        stopped.exit_code = 128 + 15;
-        report.push_back(std::move(stopped));
+        report.push_back(cancelled_before_start(node_id));
         continue;
       }
       std::vector<engine::Event> started;
@@ -284,13 +277,7 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
   for (auto& action : actions) {
     if (action.kind == engine::Action::Kind::kCancel) {
       if (held_ids.erase({wf.record.uid, action.node_id})) {
-        // Never started: it ends as a cancelled step would.
-        engine::Event event;
-        event.kind = engine::Event::Kind::kStepFinished;
-        event.node_id = action.node_id;
-        event.exit_code = 128 + SIGTERM;
-        event.killed = true;
-        started.push_back(std::move(event));
+        started.push_back(cancelled_before_start(action.node_id));
       } else if (wf.running.count(action.node_id)) {
         runtime->cancel(step_id(wf, action.node_id));
       }
