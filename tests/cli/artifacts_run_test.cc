@@ -201,10 +201,16 @@ TEST_F(S3RunTest, ADirectoryStoredFileByFileLeavesOutLinksThatLeaveIt) {
                           env);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   artifacts::Context context;
-  context.repository = {{"s3", {{"endpoint", server_->endpoint()}, {"bucket", "my-bucket"}, {"insecure", true}}}};
+  // Credentials from a Secret, not this process's environment: the runs of
+  // later tests inherit that environment.
+  context.repository = {{"s3",
+                         {{"endpoint", server_->endpoint()},
+                          {"bucket", "my-bucket"},
+                          {"insecure", true},
+                          {"accessKeySecret", {{"name", "creds"}, {"key", "id"}}},
+                          {"secretKeySecret", {{"name", "creds"}, {"key", "secret"}}}}}};
+  context.secrets = [](const std::string&, const std::string&) -> std::optional<std::string> { return "S3RVER"; };
   context.scratch_dir = home_;
-  ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
-  ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
   artifacts::Store store(context);
   auto listed = store.list({{"name", "flat"}, {"s3", {{"key", "links/flat"}}}});
   ASSERT_TRUE(listed.is_ok()) << listed.status().message();
