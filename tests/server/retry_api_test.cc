@@ -76,18 +76,6 @@ class RetryApiTest : public ServerFixture {
     for (std::string line; std::getline(in, line);) ++n;
     return n;
   }
-
-  // Runs the skiff CLI against this server; output and exit code.
-  std::pair<int, std::string> cli(const std::string& args) const {
-    std::string command = "ARGO_SERVER=127.0.0.1:" + std::to_string(server_->port()) + " SKIFF_HOME=" +
-                          home_.string() + " " + SKIFF_BINARY + " " + args + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::string out;
-    char buffer[4096];
-    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-  }
 };
 
 TEST_F(RetryApiTest, RetryRunsTheFailedStepAgainAndKeepsWhatSucceeded) {

@@ -3,14 +3,17 @@
 #pragma once
 
 #include <httplib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -96,6 +99,18 @@ class ServerFixture : public ::testing::Test {
       reply.body = Json::parse(result->body, nullptr, false);
     }
     return reply;
+  }
+
+  // Runs the skiff CLI against this server; output and exit code.
+  std::pair<int, std::string> cli(const std::string& args) const {
+    std::string command = "ARGO_SERVER=127.0.0.1:" + std::to_string(server_->port()) + " SKIFF_HOME=" +
+                          home_.string() + " " + SKIFF_BINARY + " " + args + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::string out;
+    char buffer[4096];
+    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    int status = ::pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
   }
 
   // Polls the workflow until `done` holds (generous: the machine is shared).
