@@ -14,7 +14,8 @@ packages=(
   libcpp-httplib-dev    # the server's HTTP API, the CLI's client, HTTP servers in tests
   libbenchmark-dev      # bench/ programs
   libsqlite3-dev        # the embedded store
-  bubblewrap            # per-step private /tmp and working directory
+  bubblewrap            # per-step private /tmp and working directory, daemons' own networks
+  util-linux            # nsenter: exec probes and daemons' forwarded ports reach into a sandbox
   python3 nodejs        # interpreters that example script templates call
   ncat                  # `nc` with -l/-k/-e, as images' busybox has it, for example daemons
   libarchive-dev        # artifact archives (tar+gzip, zip)

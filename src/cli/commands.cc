@@ -12,6 +12,7 @@
 #include "agent/data_agent.h"
 #include "agent/http_agent.h"
 #include "cli/client.h"
+#include "agent/pod_connect.h"
 #include "agent/step_guard.h"
 #include "cli/local_commands.h"
 #include "controller/time_zones.h"
@@ -33,6 +34,8 @@ int run_cli(int argc, char** argv) {
   }
   // The step guard stands beside steps run without the sandbox.
   if (argc >= 2 && std::string(argv[1]) == "step-guard") return agent::step_guard_main(argc - 1, argv + 1);
+  // The pod connector reaches into a daemon's own network namespace.
+  if (argc >= 2 && std::string(argv[1]) == "pod-connect") return agent::pod_connect_main(argc - 1, argv + 1);
 
   CLI::App app{"skiff: run Argo Workflows locally, fast"};
   app.require_subcommand(1);

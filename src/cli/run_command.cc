@@ -274,6 +274,8 @@ int run_command(const RunFlags& flags) {
   if (!flags.quiet) options.on_change = [&view](const nlohmann::json& wf) { view.update(wf); };
   options.accept_commands = true;
   options.publish_status = true;  // `skiff get` from another terminal sees the live tree
+  // `-o name` prints no tree: the nodes are only written to workflow.json.
+  options.result_nodes = flags.output != "name";
   options.on_command = [&flags, live](const std::string& verb, const Status& outcome) {
     if (flags.quiet || live) return;  // the live tree shows what changed
     if (outcome) {
@@ -303,8 +305,10 @@ int run_command(const RunFlags& flags) {
     return 2;
   }
   const nlohmann::json& wf = *result;
-  if (Status written = controller::write_workflow_file(options.run_dir, wf); !written) {
-    std::fprintf(stderr, "skiff: %s\n", written.message().c_str());
+  if (options.result_nodes) {
+    if (Status written = controller::write_workflow_file(options.run_dir, wf); !written) {
+      std::fprintf(stderr, "skiff: %s\n", written.message().c_str());
+    }
   }
   {
     std::ofstream latest(skiff_home() + "/runs/latest");

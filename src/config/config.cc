@@ -125,8 +125,22 @@ Status decode_persistence(const Decoder& d, const YAML::Node& node, Persistence*
       SKIFF_RETURN_IF_ERROR(d.json_map(value, field, &out->postgresql));
     } else if (key == "skipMigration") {
       SKIFF_RETURN_IF_ERROR(d.boolean(value, field, &out->skip_migration));
-    } else if (key == "connectionPool" || key == "archiveLabelSelector") {
-      // Pool sizes and archive selection are accepted as Argo writes them.
+    } else if (key == "archiveLabelSelector") {
+      SKIFF_RETURN_IF_ERROR(d.json_map(value, field, &out->archive_label_selector));
+      for (const auto& [name, part] : out->archive_label_selector.items()) {
+        if (name != "matchLabels" && name != "matchExpressions") {
+          return d.error(value[name], field + "." + name, "unknown key (matchLabels or matchExpressions)");
+        }
+        for (const auto& e : name == "matchExpressions" && part.is_array() ? part : Json::array()) {
+          const std::string op = e.is_object() ? e.value("operator", "") : "";
+          if (op != "In" && op != "NotIn" && op != "Exists" && op != "DoesNotExist") {
+            return d.error(value[name], field + ".matchExpressions",
+                           "operator \"" + op + "\" is not one of In, NotIn, Exists, DoesNotExist");
+          }
+        }
+      }
+    } else if (key == "connectionPool") {
+      // Pool sizes are accepted as Argo writes them.
     } else if (key == "mysql") {
       return d.error(entry.first, field, "MySQL is not supported by Skiff; use postgresql or the default SQLite store");
     } else {

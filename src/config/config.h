@@ -35,6 +35,10 @@ struct Persistence {
   std::string cluster_name;              // persistence.clusterName
   Json postgresql;                       // persistence.postgresql, as Argo spells it; null when absent
   bool skip_migration = false;           // persistence.skipMigration
+  // persistence.archiveLabelSelector: a Kubernetes LabelSelector
+  // (matchLabels, matchExpressions); only workflows it matches are
+  // archived. Null: every workflow.
+  Json archive_label_selector;
 };
 
 // Argo's `retentionPolicy`: how many completed workflows of each phase are

@@ -118,10 +118,10 @@ std::string ArtifactStaging::step_dir(const std::string& id) const {
   return dir_ + "/" + safe;
 }
 
-Status ArtifactStaging::stage(const Json& tmpl, runtime::StepSpec& spec) {
+Status ArtifactStaging::stage(const Json& tmpl, runtime::StepSpec& spec, bool fetch) {
   // A step run again (after a restart) starts from nothing staged.
   std::error_code ignored;
-  std::filesystem::remove_all(step_dir(spec.id), ignored);
+  if (fetch) std::filesystem::remove_all(step_dir(spec.id), ignored);
   const Json inputs = tmpl.value("inputs", Json::object()).value("artifacts", Json::array());
   size_t index = 0;
   for (const auto& art : inputs) {
@@ -130,6 +130,10 @@ Status ArtifactStaging::stage(const Json& tmpl, runtime::StepSpec& spec) {
     const std::string path = str(art, "path");
     if (!has_location(art) || path.empty()) continue;
     std::string host = step_dir(spec.id) + "/inputs/" + std::to_string(index) + "/" + name;
+    if (!fetch) {
+      if (std::filesystem::exists(host, ignored)) spec.mounts.push_back({host, path, false});
+      continue;
+    }
     Status loaded = store_.load(art, host);
     if (!loaded) {
       if (art.value("optional", false) && loaded.code() == Code::kNotFound) continue;

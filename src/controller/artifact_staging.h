@@ -35,7 +35,9 @@ class ArtifactStaging {
 
   // Fetches the template's located input artifacts and adds their mounts
   // and output paths to `spec`. The error names the artifact and the cause.
-  Status stage(const Json& tmpl, runtime::StepSpec& spec);
+  // Without `fetch` (a step already running, taken over after a restart)
+  // only the mounts and paths staged before are added.
+  Status stage(const Json& tmpl, runtime::StepSpec& spec, bool fetch = true);
 
   // Stores the outputs the step left; returns Argo's records. A missing
   // non-optional output (after a successful step) or a failed upload is

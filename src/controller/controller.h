@@ -23,6 +23,7 @@
 #include "base/status.h"
 #include "config/config.h"
 #include "controller/control.h"
+#include "controller/lock_table.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 #include "spec/spec.h"
@@ -66,6 +67,12 @@ struct RunOptions {
   // the end either way when commands are taken.
   bool publish_status = false;
   Duration publish_interval = std::chrono::milliseconds(500);
+  // Whether run() returns the workflow with status.nodes. Without them (a
+  // caller that prints no tree), the final object is only written, one node
+  // at a time, to <run_dir>/workflow.json: a workflow of a million nodes
+  // would otherwise hold its whole document as JSON objects, a few KB per
+  // node, at its end.
+  bool result_nodes = true;
 };
 
 // The artifact repositories a configuration gives every workflow: its
@@ -76,6 +83,8 @@ Result<artifacts::Context> artifact_context(const config::Config& config, const 
 // Writes the Workflow object to <run_dir>/workflow.json atomically: a
 // reader sees the previous or the new file, never a part of one.
 Status write_workflow_file(const std::string& run_dir, const Json& workflow);
+// The same from the engine, streamed (Engine::write_json).
+Status write_workflow_file(const std::string& run_dir, const engine::Engine& engine, Time now);
 
 // Gives the workflow its name: metadata.name, or generateName plus five
 // random characters, as the Kubernetes API server does.
@@ -112,6 +121,7 @@ struct VolumeHost {
   const std::vector<spec::Object>* library = nullptr;  // ConfigMaps and Secrets for volumes
   std::string artifact_root;  // the local artifact repository, for data templates
   artifacts::Store* store = nullptr;  // lists a data template's source in any repository
+  std::string namespace_ = "default";  // what env fieldRef metadata.namespace reads
 };
 
 // step_spec, plus what makes a pod of it: init containers, sidecars,
@@ -157,6 +167,9 @@ class LocalRun {
   std::unique_ptr<internal::ArtifactStaging> staging_;
   // Resolved templates of launched steps, for their output artifacts.
   std::map<std::string, Json> launched_;
+  // The run's own lock table (one workflow: its steps wait for each other);
+  // semaphore limits from the loaded ConfigMaps.
+  std::unique_ptr<LockTable> locks_;
 };
 
 }  // namespace skiff::controller

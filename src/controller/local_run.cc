@@ -55,6 +55,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
   auto created = engine::Engine::create(workflow, library, engine_options);
   if (!created) return created.status();
   library_ = &library;
+  locks_ = std::make_unique<LockTable>(configmap_limits(library_));
   engine::Engine& engine = **created;
   if (!options_.run_dir.empty()) make_dirs(options_.run_dir + "/logs");
 
@@ -70,7 +71,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     if (!publish_due || now < *publish_due) return;
     publish_due.reset();
     // A status that cannot be written costs other terminals their view only.
-    (void)write_workflow_file(options_.run_dir, built ? *built : engine.to_json(now));
+    (void)(built ? write_workflow_file(options_.run_dir, *built) : write_workflow_file(options_.run_dir, engine, now));
     published_at = clock_now();
     publish_gap = std::max<Duration>(options_.publish_interval, 9 * (published_at - now));
   };
@@ -120,6 +121,7 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     for (auto& id : runtime_.take_ready()) {
       engine::Event event;
       event.kind = engine::Event::Kind::kStepReady;
+      event.pod_ip = runtime_.pod_ip(id);
       event.node_id = std::move(id);
       events.push_back(std::move(event));
     }
@@ -175,12 +177,31 @@ Result<Json> LocalRun::run(const spec::Object& workflow, const std::vector<spec:
     }
     runtime_.take_ready();  // too late to matter
   }
-  Json final_workflow = engine.to_json(clock_now());
+  write_metrics(engine);
+  const Time end = clock_now();
+  // Artifact GC marks what it deleted in the document, so it needs one.
+  const bool collects_garbage =
+      internal::mentions_artifact_gc(workflow.doc) || std::any_of(library.begin(), library.end(), [](const auto& o) {
+        return internal::mentions_artifact_gc(o.doc);
+      });
+  if (!options_.result_nodes && !collects_garbage) {
+    if (!options_.run_dir.empty()) {
+      if (Status written = write_workflow_file(options_.run_dir, engine, end); !written) return written;
+    }
+    if (mailbox) take_commands(engine, *mailbox);
+    return engine.to_json(end, /*with_nodes=*/false);
+  }
+  Json final_workflow = engine.to_json(end);
   // A local run is never deleted: OnWorkflowDeletion artifacts stay.
   for (const std::string& problem : staging_->collect_garbage(&final_workflow, "OnWorkflowCompletion")) {
     std::fprintf(stderr, "skiff: artifact GC: %s\n", problem.c_str());
   }
-  write_metrics(engine);
+  if (!options_.result_nodes && !options_.run_dir.empty()) {
+    if (Status written = write_workflow_file(options_.run_dir, final_workflow); !written) return written;
+    final_workflow["status"].erase("nodes");
+    if (mailbox) take_commands(engine, *mailbox);
+    return final_workflow;
+  }
   if (mailbox || publishing) {
     // Written while the run still holds its lock, so that a client never
     // sees the run neither running nor finished; late commands are answered.
@@ -242,6 +263,15 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
       (void)cache_store(options_.cache_dir, action, clock_now());
       continue;
     }
+    if (action.kind == engine::Action::Kind::kAcquireLocks) {
+      const std::string workflow = options_.engine.namespace_ + "/" + engine.name();
+      started.push_back(locks_->acquire("", workflow, action.node_id, action.locks).event);
+      continue;
+    }
+    if (action.kind == engine::Action::Kind::kReleaseLocks) {
+      for (auto& answer : locks_->release("", action.node_id)) started.push_back(std::move(answer.event));
+      continue;
+    }
     waiting_ids_.insert(action.node_id);
     waiting_.push_back(std::move(action));
   }
@@ -249,7 +279,8 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
     engine::Action action = std::move(waiting_.front());
     waiting_.pop_front();
     if (!waiting_ids_.erase(action.node_id)) continue;  // cancelled while it waited
-    auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_, options_.artifact_root, store_.get()});
+    auto spec = pod_step_spec(action.launch, VolumeHost{options_.run_dir, library_, options_.artifact_root, store_.get(),
+                                                              options_.engine.namespace_});
     Status launched = spec ? staging_->stage(action.launch.tmpl, *spec) : spec.status();
     if (launched) launched = runtime_.launch(*spec);
     if (launched) launched_[action.node_id] = action.launch.tmpl;
@@ -258,6 +289,7 @@ void LocalRun::carry_out(engine::Engine& engine, std::vector<engine::Action> act
     event.host_node_name = "localhost";
     if (launched) {
       event.kind = engine::Event::Kind::kStepStarted;
+      event.pod_ip = runtime_.pod_ip(spec->id);
     } else {
       event.kind = engine::Event::Kind::kStepFinished;
       event.error = launched.message();

@@ -17,6 +17,7 @@
 #include <map>
 
 #include "controller/controller.h"
+#include "controller/pod_env.h"
 
 namespace skiff::controller {
 
@@ -60,31 +61,8 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::string base64_decode(const std::string& in) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int value = 0, bits = -8;
-  for (char c : in) {
-    size_t d = kAlphabet.find(c);
-    if (d == std::string::npos) continue;  // padding and line breaks
-    value = (value << 6) | static_cast<int>(d);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((value >> bits) & 0xff));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-const spec::Object* find_object(const std::vector<spec::Object>* library, const std::string& kind,
-                                const std::string& name) {
-  if (!library) return nullptr;
-  for (const auto& object : *library) {
-    if (object.kind == kind && object.name() == name) return &object;
-  }
-  return nullptr;
-}
+using internal::base64_decode;
+using internal::find_object;
 
 }  // namespace
 
@@ -118,12 +96,19 @@ class PodBuilder {
     const Json& tmpl = launch_.tmpl;
     const Json set = tmpl.value("containerSet", Json::object());
     const Json main = tmpl.contains("script") ? tmpl["script"] : tmpl.value("container", Json::object());
+    auto env = internal::container_env(main, facts(), argo_env(), tmpl.contains("script") ? "script" : "container");
+    if (!env) return env.status();
+    spec.env = std::move(*env);
+    expand_command(spec.env, &spec.command, &spec.args);
 
     Json main_mounts = main.value("volumeMounts", Json::array());
     auto mounts = mounts_for(main_mounts, "container");
     if (!mounts) return mounts.status();
     spec.mounts = std::move(*mounts);
     if (auto probe = probe_of(main)) spec.readiness = *probe;
+    // A daemon is a server other steps reach at its pod IP: like a pod, it
+    // gets a network of its own, so two may listen on one port.
+    if (auto d = tmpl.find("daemon"); d != tmpl.end() && d->is_boolean() && d->get<bool>()) spec.own_network = true;
 
     if (tmpl.contains("containerSet")) {
       const Json shared = set.value("volumeMounts", Json::array());
@@ -276,6 +261,19 @@ class PodBuilder {
     return not_found("secret " + name + " does not have the key " + key);
   }
 
+  internal::PodFacts facts() const {
+    return internal::PodFacts{host_.library, host_.namespace_, launch_.pod_name, launch_.pod_metadata};
+  }
+  // What Argo's executor puts in every container's environment.
+  internal::Env argo_env() const { return {{"ARGO_POD_NAME", launch_.pod_name}, {"ARGO_NODE_ID", launch_.node_id}}; }
+  // The kubelet expands $(VAR) in command and args with the container's env.
+  static void expand_command(const internal::Env& env, std::vector<std::string>* command,
+                             std::vector<std::string>* args) {
+    for (auto* words : {command, args}) {
+      for (auto& word : *words) word = internal::expand_references(word, env);
+    }
+  }
+
   Result<runtime::ContainerSpec> container(const Json& c, const Json& volume_mounts, const std::string& where) {
     runtime::ContainerSpec out;
     out.name = str(c, "name");
@@ -283,11 +281,10 @@ class PodBuilder {
     out.command = strings(c.value("command", Json::array()));
     out.args = strings(c.value("args", Json::array()));
     out.working_dir = str(c, "workingDir");
-    for (const auto& env : c.value("env", Json::array())) {
-      if (env.contains("value")) out.env.emplace_back(str(env, "name"), str(env, "value"));
-    }
-    out.env.emplace_back("ARGO_POD_NAME", launch_.pod_name);
-    out.env.emplace_back("ARGO_NODE_ID", launch_.node_id);
+    auto env = internal::container_env(c, facts(), argo_env(), where);
+    if (!env) return env.status();
+    out.env = std::move(*env);
+    expand_command(out.env, &out.command, &out.args);
     auto mounts = mounts_for(volume_mounts, where);
     if (!mounts) return mounts.status();
     out.mounts = std::move(*mounts);

@@ -25,6 +25,17 @@ Result<std::unique_ptr<Service>> Service::start(store::Store& store, ServiceOpti
   auto artifacts = artifact_context(impl->options.config, impl->options.artifact_root);
   if (!artifacts) return artifacts.status();
   impl->artifact_base = std::move(*artifacts);
+  // The configuration's `load` objects: the ConfigMaps semaphore limits
+  // are read from.
+  const config::Config& config = impl->options.config;
+  for (const std::string& path : config.load) {
+    const size_t slash = config.path.rfind('/');
+    const bool relative = !path.empty() && path[0] != '/' && slash != std::string::npos;
+    auto objects = spec::load_supporting(relative ? config.path.substr(0, slash + 1) + path : path);
+    if (!objects) return objects.status();
+    impl->loaded.insert(impl->loaded.end(), objects->begin(), objects->end());
+  }
+  impl->locks = std::make_unique<LockTable>(configmap_limits(&impl->loaded));
   Impl* raw = impl.get();
   raw->loop = std::thread([raw] { raw->run_loop(); });
   {
@@ -133,6 +144,10 @@ void Service::Impl::publish(const WorkflowEvent& event) {
   for (auto& [id, listener] : listeners) listener(event);
 }
 
+namespace {
+constexpr char kLostStepMessage[] = "pod deleted";
+}  // namespace
+
 void Service::Impl::run_loop() {
   std::error_code ignored;
   std::filesystem::create_directories(options.steps_dir, ignored);
@@ -140,9 +155,15 @@ void Service::Impl::run_loop() {
   local.root = options.steps_dir;
   local.self_exe = options.self_exe;
   local.sandbox = options.sandbox;
+  // Steps outlive the server, even a kill -9 of it; the next one takes
+  // them over (see load()).
+  local.steps_die_with_runtime = false;
   runtime = runtime::make_local_runtime(local);
   max_running = options.max_running != 0 ? options.max_running : internal::steps_within_open_files();
   Status recovered = recover();
+  if (taken_over > 0) {
+    std::fprintf(stderr, "skiff server: took over %zu steps the previous server started\n", taken_over);
+  }
   {
     std::lock_guard lock(mu);
     runtime_for_wake = runtime.get();
@@ -166,6 +187,7 @@ void Service::Impl::run_loop() {
     run_due_crons(now);
     run_lifecycle(now);
     admit(now);
+    deliver_lock_answers(now);
 
     std::optional<Time> until;
     if (!timers.empty()) until = timers.begin()->first;
@@ -181,6 +203,7 @@ void Service::Impl::run_loop() {
       engine::Event event;
       event.kind = engine::Event::Kind::kStepReady;
       event.node_id = owner->second.second;
+      event.pod_ip = runtime->pod_ip(id);
       events[owner->second.first].push_back(std::move(event));
     }
     for (auto& change : runtime->take_container_changes()) {
@@ -191,13 +214,20 @@ void Service::Impl::run_loop() {
     }
     for (auto& completion : done) {
       auto owner = steps.find(completion.id);
-      if (owner == steps.end()) continue;  // its workflow was removed
+      if (owner == steps.end()) {  // its workflow was removed
+        if (discarded_steps.erase(completion.id)) {
+          std::error_code ignored;
+          std::filesystem::remove_all(std::filesystem::path(options.steps_dir) / completion.id, ignored);
+        }
+        continue;
+      }
       auto [uid, node_id] = owner->second;
       steps.erase(owner);
       auto it = live.find(uid);
       if (it == live.end()) continue;
       internal::LiveWorkflow& wf = *it->second;
       wf.running.erase(node_id);
+      wf.processes.erase(node_id);
       engine::Event event;
       event.kind = engine::Event::Kind::kStepFinished;
       event.node_id = node_id;
@@ -206,6 +236,10 @@ void Service::Impl::run_loop() {
       event.result = std::move(completion.result);
       event.files = std::move(completion.files);
       event.error = std::move(completion.error);
+      // Gone without a word (the machine went down under it): what Argo
+      // says of a pod that disappeared. retryStrategy decides whether it
+      // runs again (retryPolicy OnError or Always).
+      if (completion.lost) event.error = kLostStepMessage;
       event.host_node_name = "localhost";
       for (const auto& c : completion.containers) event.containers.push_back({c.name, c.exit_code});
       if (auto launched = wf.launched_templates.find(node_id); launched != wf.launched_templates.end()) {
@@ -235,7 +269,7 @@ void Service::Impl::run_loop() {
     release_held(now);
   }
 
-  // Shutting down: steps stop with the runtime; they run again after a restart.
+  // Shutting down: running steps go on; the next server takes them over.
   std::lock_guard lock(mu);
   runtime_for_wake = nullptr;
   for (Job& command : jobs) command.done->set_value(Status(Code::kUnavailable, "the server is shutting down"));
@@ -302,7 +336,9 @@ Status Service::Impl::remove_now(const std::string& uid, Time now, bool force) {
     last = workflow_object(*record, nodes ? &*nodes : nullptr);
   }
   if (Status gc = collect_garbage_on_deletion(uid, &last, force); !gc) return gc;
+  std::set<std::string> running;
   if (it != live.end()) {
+    running = it->second->running;
     for (const std::string& node_id : it->second->running) {
       std::string id = step_id(*it->second, node_id);
       runtime->cancel(id);
@@ -313,6 +349,9 @@ Status Service::Impl::remove_now(const std::string& uid, Time now, bool force) {
     name = it->second->record.name;
     live.erase(it);
     queued.erase(std::remove(queued.begin(), queued.end(), uid), queued.end());
+    // Whatever it held goes to the next in line; whatever it waited for, it
+    // no longer does.
+    defer_lock_answers(locks->release_workflow(uid));
   } else if (record) {
     ns = record->namespace_;
     name = record->name;
@@ -322,7 +361,9 @@ Status Service::Impl::remove_now(const std::string& uid, Time now, bool force) {
     metrics.drop_realtime(uid);
   }
   Status removed = store.delete_workflow(uid);
-  if (removed.is_ok()) publish({"DELETED", ns, name, last});
+  if (!removed.is_ok()) return removed;
+  discard_step_dirs(uid, last, running);
+  publish({"DELETED", ns, name, last});
   return removed;
 }
 
@@ -375,6 +416,7 @@ void Service::Impl::finish_if_done(const std::string& uid) {
     collect_garbage_on_completion(*it->second, clock_now());
     if (it->second->timer) timers.erase({*it->second->timer, uid});
     live.erase(it);
+    defer_lock_answers(locks->release_workflow(uid));
   }
 }
 

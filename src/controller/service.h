@@ -7,9 +7,19 @@
 // applied. The engine is deterministic, so after a restart replaying the
 // journal rebuilds each unfinished workflow exactly; the nodes that changed
 // are written as rows beside it for readers. Steps are started only after
-// the state that asked for them is committed. A step that was launched or
-// running when the previous process died is run again (its process died
-// with that process); a step whose completion was journaled never is.
+// the state that asked for them is committed.
+//
+// Steps outlive the service (even a kill -9 of its process): each runs in a
+// session of its own under a step guard that writes its log, its result
+// and, last, how it ended into the step's directory. A step's start is
+// journalled with its process (pid and start time). After a restart, each
+// step started and not finished is taken over: it completes from its
+// guard's record if it has ended, is watched until it ends if it still
+// runs, and ends in Error "pod deleted" (as Argo reports a pod that
+// disappeared; its retryStrategy may run it again) if it is gone without a
+// record. A step asked for but not started yet is started; a pod's
+// containers die with the service and run again. A step whose completion
+// was journalled never runs again.
 //
 // Thread-safety: every public method may be called from any thread. One
 // internal thread runs the engines and the runtime.
@@ -63,6 +73,11 @@ Status check_cron(const Json& cron_workflow);
 
 // The status a resubmit --memoized carries over (see Service::submit).
 Result<engine::WorkflowStatus> carried_status(const Json& carried);
+// The status a workflow named `name` starts from, given what it carries:
+// engine::memoized_status() of it, or with "retry" ({restartSuccessful,
+// nodeFieldSelector}: an archived workflow run again under its own name)
+// engine::retry_status() of it.
+Result<engine::WorkflowStatus> carried_start(const Json& carried, const std::string& name, Time now);
 
 // The labels selectors see: the submitted ones plus Argo's phase and
 // completed labels.
@@ -72,7 +87,7 @@ class Service {
  public:
   // Recovers every unfinished workflow in `store` and starts the loop.
   static Result<std::unique_ptr<Service>> start(store::Store& store, ServiceOptions options);
-  // Stops the loop; running steps are stopped (they run again after a restart).
+  // Stops the loop; running steps go on, for the next service to take over.
   ~Service();
 
   // Validates a Workflow (Argo's lint), names it, applies workflowDefaults,
@@ -80,7 +95,7 @@ class Service {
   // kInvalidArgument for a bad workflow, kAlreadyExists for a taken name.
   // `carried` (resubmit --memoized): {"from": the old workflow's name,
   // "status": its status without nodes, "nodes": its status.nodes}; the new
-  // workflow starts from engine::memoized_status() of it.
+  // workflow starts from carried_start() of it.
   Result<Json> submit(const Json& workflow, const std::string& namespace_, bool dry_run = false,
                       const Json* carried = nullptr);
 

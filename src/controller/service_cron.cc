@@ -1,9 +1,11 @@
 // Cron workflows: the service starts a workflow at each scheduled time, as
 // Argo's cron controller does (concurrencyPolicy, startingDeadlineSeconds,
-// history limits, suspend), recording lastScheduledTime and the active
-// workflows in the CronWorkflow's status.
+// history limits, suspend, `when`), recording lastScheduledTime, the active
+// workflows and how many children succeeded and failed in the
+// CronWorkflow's status.
 #include "controller/cron.h"
 #include "controller/service_internal.h"
+#include "expr/expr.h"
 
 namespace skiff::controller {
 
@@ -27,6 +29,34 @@ std::vector<std::string> schedule_texts(const Json& spec) {
   return out;
 }
 
+// The variables `when` sees, as Argo's cronworkflow.* (v3.6).
+Json when_environment(const Json& cron) {
+  auto object_at = [](const Json& parent, const char* key) {
+    auto it = parent.find(key);
+    return it != parent.end() && it->is_object() ? *it : Json::object();
+  };
+  const Json meta = object_at(cron, "metadata");
+  const Json status = object_at(cron, "status");
+  Json labels = object_at(meta, "labels");
+  Json annotations = object_at(meta, "annotations");
+  Json vars = {{"name", meta.value("name", "")},
+               {"namespace", meta.value("namespace", "")},
+               {"failed", status.value("failed", 0)},
+               {"succeeded", status.value("succeeded", 0)},
+               {"lastScheduledTime", nullptr}};
+  if (auto last = parse_rfc3339(status.value("lastScheduledTime", ""))) {
+    vars["lastScheduledTime"] = expr::time_value(*last);
+  }
+  // labels.json and annotations.json: the maps as JSON text (a label named
+  // "json" wins, as a key of the map).
+  const std::string labels_json = labels.dump(), annotations_json = annotations.dump();
+  if (!labels.contains("json")) labels["json"] = labels_json;
+  if (!annotations.contains("json")) annotations["json"] = annotations_json;
+  vars["labels"] = std::move(labels);
+  vars["annotations"] = std::move(annotations);
+  return {{"cronworkflow", std::move(vars)}};
+}
+
 }  // namespace
 
 Status check_cron(const Json& cron) {
@@ -39,7 +69,12 @@ Status check_cron(const Json& cron) {
   }
   auto zone = TimeZone::load(spec.value("timezone", ""));
   if (!zone) return zone.status();
-  if (spec.contains("when")) return invalid_argument("spec.when: not supported yet");
+  if (auto when = spec.find("when"); when != spec.end()) {
+    if (!when->is_string()) return invalid_argument("spec.when: expected a string");
+    if (Status checked = expr::check_template_condition(when->get<std::string>()); !checked.is_ok()) {
+      return invalid_argument("spec.when: " + checked.message());
+    }
+  }
   std::string policy = spec.value("concurrencyPolicy", "Allow");
   if (policy != "Allow" && policy != "Forbid" && policy != "Replace") {
     return invalid_argument("spec.concurrencyPolicy: \"" + policy + "\" is not one of Allow, Forbid, Replace");
@@ -120,6 +155,26 @@ void Service::Impl::run_cron(CronState& state, Time scheduled, Time now) {
   Json cron = record->body;
   const Json spec = cron.value("spec", Json::object());
   if (spec.value("suspend", false)) return;
+  // `when` false skips this run altogether: lastScheduledTime stays that of
+  // the last run, which is what conditions on it measure from.
+  if (auto when = spec.find("when"); when != spec.end() && when->is_string() && !when->get<std::string>().empty()) {
+    auto proceed = expr::evaluate_template_condition(when->get<std::string>(), when_environment(cron), now);
+    if (!proceed || !*proceed) {
+      Json conditions = Json::array();
+      if (!proceed) {
+        conditions.push_back({{"type", "SpecError"}, {"status", "True"},
+                              {"message", "spec.when: " + proceed.status().message()}});
+      }
+      if (!cron["status"].is_object()) cron["status"] = Json::object();
+      if (cron["status"].value("conditions", Json::array()) != conditions) {
+        cron["status"]["conditions"] = conditions;
+        store::ObjectRecord updated = *record;
+        updated.body = cron;
+        (void)store.put_object(store::ObjectKind::kCronWorkflow, updated, /*replace=*/true);
+      }
+      return;
+    }
+  }
 
   // The workflows this cron started that are still running.
   store::WorkflowQuery query;
@@ -174,11 +229,18 @@ void Service::Impl::run_cron(CronState& state, Time scheduled, Time now) {
       --budget;
       continue;
     }
-    (void)store.delete_workflow(child.uid);
-    publish({"DELETED", child.namespace_, child.name, workflow_object(child, nullptr)});
+    // As any deletion: artifact GC, step directories, the DELETED event.
+    (void)remove_now(child.uid, now);
   }
 
   cron["status"]["lastScheduledTime"] = format_rfc3339(scheduled);
+  if (run && cron["status"].contains("conditions")) {
+    Json kept = Json::array();
+    for (const auto& c : cron["status"]["conditions"]) {
+      if (c.value("type", "") != "SpecError") kept.push_back(c);
+    }
+    cron["status"]["conditions"] = kept;
+  }
   Json refs = Json::array();
   for (const auto& child : active) {
     refs.push_back({{"kind", "Workflow"}, {"apiVersion", "argoproj.io/v1alpha1"}, {"name", child.name},
@@ -187,6 +249,19 @@ void Service::Impl::run_cron(CronState& state, Time scheduled, Time now) {
   cron["status"]["active"] = refs;
   store::ObjectRecord updated = *record;
   updated.body = cron;
+  (void)store.put_object(store::ObjectKind::kCronWorkflow, updated, /*replace=*/true);
+}
+
+void Service::Impl::count_cron_child(const store::WorkflowRecord& child) {
+  const std::string cron_name = child.labels.value(kCronLabel, "");
+  if (cron_name.empty() || (child.phase != "Succeeded" && child.phase != "Failed" && child.phase != "Error")) return;
+  auto record = store.get_object(store::ObjectKind::kCronWorkflow, child.namespace_, cron_name);
+  if (!record) return;
+  store::ObjectRecord updated = *record;
+  Json& status = updated.body["status"];
+  if (!status.is_object()) status = Json::object();
+  const char* counter = child.phase == "Succeeded" ? "succeeded" : "failed";
+  status[counter] = status.value(counter, 0) + 1;
   (void)store.put_object(store::ObjectKind::kCronWorkflow, updated, /*replace=*/true);
 }
 

@@ -16,6 +16,7 @@
 #include "controller/control.h"
 #include "controller/controller.h"
 #include "controller/cron.h"
+#include "controller/lock_table.h"
 #include "controller/metrics.h"
 #include "controller/service.h"
 #include "engine/engine.h"
@@ -45,6 +46,12 @@ struct LiveWorkflow {
   WorkflowArtifacts artifacts;
   bool collects_garbage = false;  // sets an artifactGC: completion and deletion look for artifacts
   std::map<std::string, Json> launched_templates;  // node id -> resolved template, for its outputs
+  // Steps run again after a restart keep the pod IP the journal gave them
+  // (the engine and the steps after them know them by it).
+  std::map<std::string, std::string> kept_pod_ips;  // node id -> pod IP
+  // node id -> the process of a running step that outlives the server,
+  // journalled with its start so that the next server can take it over.
+  std::map<std::string, runtime::StepProcess> processes;
   std::optional<Time> timer;                      // as indexed in Impl::timers
 };
 
@@ -110,11 +117,19 @@ struct Service::Impl {
   // when they come due.
   std::set<std::pair<Time, std::string>> timers;  // (when, uid)
   size_t max_running = 0;
+  size_t taken_over = 0;  // steps of the previous server adopted by recover()
   std::deque<internal::HeldLaunch> held;
   std::set<std::pair<std::string, std::string>> held_ids;  // (uid, node id)
   std::map<std::string, CronState> crons;  // "namespace/name"
   std::atomic<bool> crons_dirty{true};
   artifacts::Context artifact_base;  // the configured repositories, set before the loop starts
+  // The configuration's `load` objects (ConfigMaps for semaphore limits),
+  // and the lock table every workflow shares. A release answers other
+  // workflows' engines: those answers wait here, by uid, until the loop
+  // delivers them (never from inside another workflow's carry_out).
+  std::vector<spec::Object> loaded;
+  std::unique_ptr<LockTable> locks;
+  std::map<std::string, std::vector<engine::Event>> lock_answers;
   // Lifecycle after completion (service_lifecycle.cc): when each finished
   // workflow's ttlStrategy is due (rechecked against the store when due),
   // step directories waiting for podGC's deleteDelayDuration, and when the
@@ -123,6 +138,9 @@ struct Service::Impl {
   std::multimap<Time, std::string> pod_gc_due;               // -> step directory id
   std::optional<Time> archive_sweep_at;
   bool retention_due = false;                                // a workflow finished since the last check
+  // Step directories of deleted workflows whose steps were still being
+  // stopped: removed when the runtime reports them ended.
+  std::set<std::string> discarded_steps;                     // runtime step ids
 
   void run_loop();
   // A stored-to-be workflow from a submitted object: checked, named, with
@@ -134,8 +152,15 @@ struct Service::Impl {
   // publishes DELETED.
   Status remove_now(const std::string& uid, Time now, bool force = false);
   // Lifecycle: reads what a restart must still do (finished workflows'
-  // TTLs, the archive's oldest entry).
+  // TTLs, the archive's oldest entry, archiving what finished just before
+  // a crash).
   void recover_lifecycle(Time now);
+  // Archives a finished workflow when the configuration asks for it.
+  void archive(const store::WorkflowRecord& record, const Json& object);
+  // A deleted workflow's step directories (logs included: its pods are
+  // gone, as on Kubernetes) and its volume directory. `last` is its last
+  // object; steps in `running` are removed once they have ended.
+  void discard_step_dirs(const std::string& uid, const Json& last, const std::set<std::string>& running);
   // After a stored change: podGC of steps that just ended; when the
   // workflow has just finished, archiving, ttlStrategy, podGC of the
   // workflow's steps and retentionPolicy.
@@ -149,9 +174,19 @@ struct Service::Impl {
   std::optional<Time> next_cron() const;
   void run_due_crons(Time now);
   void run_cron(CronState& state, Time scheduled, Time now);
+  // A workflow a cron started finished: its CronWorkflow's status.succeeded
+  // or status.failed counts it (what `when` and stopStrategy read).
+  void count_cron_child(const store::WorkflowRecord& child);
   void wake();
   Status recover();
   Status load(const store::WorkflowRecord& record, bool replay);
+  // After a restart: the workflow rebuilt from its journal, its steps not
+  // yet resumed; then resume() runs again what died with the last process.
+  Status load_replayed(const store::WorkflowRecord& record, internal::StepLedger& ledger);
+  void resume(const std::string& uid, internal::StepLedger& ledger);
+  // Lock answers for other workflows, delivered by deliver_lock_answers().
+  void defer_lock_answers(std::vector<LockTable::Answer> answers);
+  void deliver_lock_answers(Time now);
   // A workflow's engine as submitted, not started, with its artifacts.
   Result<std::unique_ptr<internal::LiveWorkflow>> build_live(const store::WorkflowRecord& record);
   // Applies the journal to a workflow's engine.
@@ -175,6 +210,13 @@ struct Service::Impl {
   void launch(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action, std::vector<engine::Event>* out);
   void start_step(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action,
                   std::vector<engine::Event>* out);
+  // Takes over a step the previous server left running (its process as
+  // journalled); when that fails, `out` gets the step's end with the reason.
+  void adopt_step(internal::LiveWorkflow& wf, const engine::LaunchAction& launch_action,
+                  const runtime::StepProcess& process, std::vector<engine::Event>* out);
+  // The journal form of a batch of events: a step's start carries its
+  // process (see LiveWorkflow::processes).
+  Json journal_events(const internal::LiveWorkflow& wf, const std::vector<engine::Event>& events) const;
   // Starts held steps while slots are free.
   void release_held(Time now);
   // Journals what starting steps produced and lets the engine act on it.

@@ -142,14 +142,64 @@ void remove_step_dir(const std::filesystem::path& dir) {
 }  // namespace
 
 void Service::Impl::recover_lifecycle(Time now) {
+  const auto& persistence = options.config.persistence;
+  // A workflow stored as finished whose archiving a crash cut short is
+  // archived now; one already past archiveTTL would only be swept again.
+  std::set<std::string> archived;
+  if (persistence.archive) {
+    if (auto all = store.list_archived(store::ArchiveQuery{})) {
+      for (const auto& record : *all) archived.insert(record.uid);
+    }
+  }
   store::WorkflowQuery finished;
   finished.finished = true;
   if (auto page = store.list_workflows(finished)) {
     for (const auto& record : page->items) {
       if (auto ttl = ttl_after(record.manifest, record.phase)) expiries.emplace(record.finished_at + *ttl, record.uid);
+      if (!persistence.archive || archived.count(record.uid) || live.count(record.uid)) continue;
+      if (persistence.archive_ttl && record.finished_at + *persistence.archive_ttl <= now) continue;
+      auto nodes = store.nodes(record.uid);
+      archive(record, workflow_object(record, nodes ? &*nodes : nullptr));
     }
   }
-  if (options.config.persistence.archive && options.config.persistence.archive_ttl) archive_sweep_at = now;
+  if (persistence.archive && persistence.archive_ttl) archive_sweep_at = now;
+}
+
+void Service::Impl::archive(const store::WorkflowRecord& record, const Json& object) {
+  const auto& persistence = options.config.persistence;
+  if (!persistence.archive || !selects(persistence.archive_label_selector, workflow_labels(record))) return;
+  store::ArchivedRecord archived;
+  archived.uid = record.uid;
+  archived.namespace_ = record.namespace_;
+  archived.name = record.name;
+  archived.phase = record.phase;
+  archived.started_at = record.started_at;
+  archived.finished_at = record.finished_at;
+  archived.labels = workflow_labels(record);
+  archived.body = object;
+  Status stored = store.archive_workflow(archived);
+  if (!stored.is_ok()) {
+    std::fprintf(stderr, "skiff server: workflow %s/%s: archiving: %s\n", record.namespace_.c_str(),
+                 record.name.c_str(), stored.message().c_str());
+  } else if (auto ttl = persistence.archive_ttl) {
+    Time due = archived.finished_at + *ttl;
+    if (!archive_sweep_at || due < *archive_sweep_at) archive_sweep_at = due;
+  }
+}
+
+void Service::Impl::discard_step_dirs(const std::string& uid, const Json& last, const std::set<std::string>& running) {
+  const std::filesystem::path root(options.steps_dir);
+  std::error_code ignored;
+  auto nodes = last.is_object() ? last.value("status", Json::object()).value("nodes", Json::object()) : Json();
+  if (nodes.is_object()) {
+    for (const auto& [id, node] : nodes.items()) {
+      if (!node.is_object() || node.value("type", "") != "Pod") continue;
+      const std::string step = uid + "_" + id;
+      if (running.count(id)) discarded_steps.insert(step);
+      else std::filesystem::remove_all(root / step, ignored);
+    }
+  }
+  std::filesystem::remove_all(root / uid, ignored);
 }
 
 void Service::Impl::after_persist(LiveWorkflow& wf, const std::vector<store::NodeRecord>& changed,
@@ -171,30 +221,13 @@ void Service::Impl::after_persist(LiveWorkflow& wf, const std::vector<store::Nod
   if (!just_finished) return;
 
   const std::string& phase = wf.record.phase;
+  count_cron_child(wf.record);
   if (gc.strategy == "OnWorkflowCompletion" || (gc.strategy == "OnWorkflowSuccess" && phase == "Succeeded")) {
     for (const auto& [id, body] : wf.written_nodes) {
       if (body.value("type", "") == "Pod") collect(id, body);
     }
   }
-  if (options.config.persistence.archive) {
-    store::ArchivedRecord archived;
-    archived.uid = wf.record.uid;
-    archived.namespace_ = wf.record.namespace_;
-    archived.name = wf.record.name;
-    archived.phase = phase;
-    archived.started_at = wf.record.started_at;
-    archived.finished_at = wf.record.finished_at;
-    archived.labels = workflow_labels(wf.record);
-    archived.body = object_of(wf, now);
-    Status stored = store.archive_workflow(archived);
-    if (!stored.is_ok()) {
-      std::fprintf(stderr, "skiff server: workflow %s/%s: archiving: %s\n", wf.record.namespace_.c_str(),
-                   wf.record.name.c_str(), stored.message().c_str());
-    } else if (auto ttl = options.config.persistence.archive_ttl) {
-      Time due = archived.finished_at + *ttl;
-      if (!archive_sweep_at || due < *archive_sweep_at) archive_sweep_at = due;
-    }
-  }
+  if (options.config.persistence.archive) archive(wf.record, object_of(wf, now));
   if (auto ttl = ttl_after(wf.record.manifest, phase)) expiries.emplace(wf.record.finished_at + *ttl, wf.record.uid);
   const auto& retention = options.config.retention_policy;
   if (retention.completed || retention.failed || retention.errored) retention_due = true;

@@ -18,6 +18,7 @@ const char* kind_name(engine::Event::Kind kind) {
     case engine::Event::Kind::kTerminate: return "terminate";
     case engine::Event::Kind::kStop: return "stop";
     case engine::Event::Kind::kCacheAnswer: return "cache";
+    case engine::Event::Kind::kLockAnswer: return "lock";
     case engine::Event::Kind::kSuspend: return "suspend";
     case engine::Event::Kind::kResume: return "resume";
     case engine::Event::Kind::kSetNode: return "set";
@@ -76,7 +77,15 @@ Json encode_event(const engine::Event& e) {
     if (!e.cache_outputs.is_null()) j["outputs"] = e.cache_outputs;
     j["created"] = e.cache_created.time_since_epoch().count();
   }
+  if (e.kind == engine::Event::Kind::kLockAnswer) {
+    if (e.lock_acquired) j["acquired"] = true;
+    if (!e.error.empty()) j["error"] = e.error;
+    if (!e.message.empty()) j["message"] = e.message;
+    if (!e.lock_key.empty()) j["lock"] = e.lock_key;
+    if (!e.lock_holders.empty()) j["holders"] = e.lock_holders;
+  }
   if (!e.host_node_name.empty()) j["host"] = e.host_node_name;
+  if (!e.pod_ip.empty()) j["ip"] = e.pod_ip;
   if (e.is_command()) {
     if (!e.node_field_selector.empty()) j["selector"] = e.node_field_selector;
     if (!e.phase.empty()) j["phase"] = e.phase;
@@ -97,6 +106,7 @@ engine::Event decode_event(const Json& j) {
            : kind == "terminate" ? engine::Event::Kind::kTerminate
            : kind == "stop"      ? engine::Event::Kind::kStop
            : kind == "cache"     ? engine::Event::Kind::kCacheAnswer
+           : kind == "lock"      ? engine::Event::Kind::kLockAnswer
            : kind == "suspend"   ? engine::Event::Kind::kSuspend
            : kind == "resume"    ? engine::Event::Kind::kResume
            : kind == "set"       ? engine::Event::Kind::kSetNode
@@ -109,7 +119,11 @@ engine::Event decode_event(const Json& j) {
   e.error = j.value("error", "");
   if (j.contains("artifacts")) e.artifacts = j["artifacts"];
   e.host_node_name = j.value("host", "");
+  e.pod_ip = j.value("ip", "");
   for (const auto& c : j.value("containers", Json::array())) e.containers.push_back({c.value("name", ""), c.value("exit", 0)});
+  e.lock_acquired = j.value("acquired", false);
+  e.lock_key = j.value("lock", "");
+  if (j.contains("holders")) e.lock_holders = j["holders"].get<std::vector<std::string>>();
   e.cache_hit = j.value("hit", false);
   if (j.contains("outputs")) e.cache_outputs = j["outputs"];
   e.cache_created = Time(Duration(j.value("created", int64_t{0})));
@@ -127,6 +141,17 @@ engine::Event decode_event(const Json& j) {
 Result<engine::WorkflowStatus> carried_status(const Json& carried) {
   return engine::status_from_json(carried.value("status", Json::object()), carried.value("nodes", Json::object()),
                                   carried.value("from", ""));
+}
+
+Result<engine::WorkflowStatus> carried_start(const Json& carried, const std::string& name, Time now) {
+  auto previous = carried_status(carried);
+  if (!previous) return previous.status();
+  auto retry = carried.find("retry");
+  if (retry == carried.end()) return engine::memoized_status(*previous, carried.value("from", ""), name, now);
+  engine::RetryRequest request;
+  request.restart_successful = retry->value("restartSuccessful", false);
+  request.node_field_selector = retry->value("nodeFieldSelector", "");
+  return engine::retry_status(*previous, name, request, now);
 }
 
 Json workflow_labels(const store::WorkflowRecord& record) {
@@ -279,9 +304,7 @@ Result<Json> Service::submit(const Json& input, const std::string& namespace_, b
   store::WorkflowRecord record = std::move(*prepared);
   if (carried) {
     // Refused now rather than when it starts: the same rewrite runs then.
-    auto previous = carried_status(*carried);
-    if (!previous) return previous.status();
-    auto seeded = engine::memoized_status(*previous, carried->value("from", ""), record.name, now_from(Clock::now()));
+    auto seeded = carried_start(*carried, record.name, now_from(Clock::now()));
     if (!seeded) return seeded.status();
     record.run_options["memoized"] = *carried;
   }

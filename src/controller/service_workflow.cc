@@ -1,6 +1,5 @@
 // One workflow's life inside the service: building its engine (replaying
-// the journal after a restart), applying events, launching steps and
-// writing what changed.
+// the journal after a restart), applying events and launching steps.
 #include "base/naming.h"
 #include "controller/service_internal.h"
 
@@ -30,22 +29,47 @@ namespace internal {
 // Where each step stands according to the journal.
 struct StepLedger {
   std::map<std::string, engine::LaunchAction> launched;  // asked for and not finished
+  std::map<std::string, Time> asked_at;                  // when each launched one was asked for
   std::set<std::string> started;
   std::set<std::string> cancelled;
+  std::map<std::string, std::string> pod_ips;  // started -> the address it was given
+  std::map<std::string, runtime::StepProcess> processes;  // started steps that outlive the server
 
-  void events(const std::vector<engine::Event>& events) {
-    for (const auto& e : events) {
-      if (e.kind == engine::Event::Kind::kStepStarted) started.insert(e.node_id);
+  void events(const std::vector<engine::Event>& events, const Json& encoded) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      const engine::Event& e = events[i];
+      if (e.kind == engine::Event::Kind::kStepStarted) {
+        started.insert(e.node_id);
+        process(e.node_id, encoded[i]);
+      }
+      if ((e.kind == engine::Event::Kind::kStepStarted || e.kind == engine::Event::Kind::kStepReady) &&
+          !e.pod_ip.empty()) {
+        pod_ips[e.node_id] = e.pod_ip;
+      }
       if (e.kind == engine::Event::Kind::kStepFinished) {
         launched.erase(e.node_id);
         started.erase(e.node_id);
         cancelled.erase(e.node_id);
+        pod_ips.erase(e.node_id);
+        processes.erase(e.node_id);
       }
     }
   }
-  void actions(const std::vector<engine::Action>& actions) {
+  // A start's process, if it has one; a start without one (a pod's, which
+  // dies with the server) replaces an older one.
+  void process(const std::string& node_id, const Json& encoded) {
+    if (encoded.contains("pid")) {
+      processes[node_id] = {encoded.value("pid", int64_t{0}), encoded.value("ticks", uint64_t{0})};
+    } else {
+      processes.erase(node_id);
+    }
+  }
+  void actions(const std::vector<engine::Action>& actions, Time at) {
     for (const auto& a : actions) {
-      if (a.kind == engine::Action::Kind::kLaunch) launched[a.node_id] = a.launch;
+      if (a.kind == engine::Action::Kind::kLaunch) {
+        launched[a.node_id] = a.launch;
+        asked_at[a.node_id] = at;
+      }
       if (a.kind == engine::Action::Kind::kCancel) cancelled.insert(a.node_id);
       // Cache lookups were answered within the same journal entry's batch.
     }
@@ -120,65 +144,124 @@ Status Service::Impl::replay(LiveWorkflow& wf, StepLedger& ledger) {
     wf.next_seq = entry.seq + 1;
     if (entry.body.value("start", false)) {
       wf.started = true;
-      ledger.actions(start_engine(wf, entry.at));
+      ledger.actions(start_engine(wf, entry.at), entry.at);
       continue;
     }
     if (auto retry = entry.body.find("retry"); retry != entry.body.end()) {
       auto actions = wf.engine->retry(decode_retry(*retry), entry.at);
       if (!actions) return internal_error("the journal's retry at seq " + std::to_string(entry.seq) +
                                           " does not apply again: " + actions.status().message());
-      ledger.actions(*actions);
+      ledger.actions(*actions, entry.at);
       continue;
     }
+    if (auto processes = entry.body.find("processes"); processes != entry.body.end()) {
+      for (const auto& [node_id, process] : processes->items()) ledger.process(node_id, process);
+      continue;
+    }
+    const Json encoded = entry.body.value("events", Json::array());
     std::vector<engine::Event> events;
-    for (const Json& e : entry.body.value("events", Json::array())) events.push_back(internal::decode_event(e));
-    ledger.events(events);
-    ledger.actions(wf.engine->handle_all(events, entry.at));
+    for (const Json& e : encoded) events.push_back(internal::decode_event(e));
+    ledger.events(events, encoded);
+    ledger.actions(wf.engine->handle_all(events, entry.at), entry.at);
   }
   return Status::ok();
 }
 
 Status Service::Impl::load(const store::WorkflowRecord& record, bool replay) {
+  if (replay) {
+    StepLedger ledger;
+    SKIFF_RETURN_IF_ERROR(load_replayed(record, ledger));
+    resume(record.uid, ledger);
+    return Status::ok();
+  }
+  auto built = build_live(record);
+  if (!built) return built.status();
+  live[record.uid] = std::move(*built);
+  return Status::ok();
+}
+
+Status Service::Impl::load_replayed(const store::WorkflowRecord& record, StepLedger& ledger) {
   auto built = build_live(record);
   if (!built) return built.status();
   std::unique_ptr<LiveWorkflow> wf = std::move(*built);
-
-  if (replay) {
-    StepLedger ledger;
-    SKIFF_RETURN_IF_ERROR(this->replay(*wf, ledger));
-    std::string uid = record.uid;
-    live[uid] = std::move(wf);
-    LiveWorkflow& restored = *live[uid];
-    if (!restored.started) {
-      queued.push_back(uid);
-      return Status::ok();
-    }
-    // Steps the journal left unfinished died with the previous process:
-    // cancelled ones are reported stopped, the others run again.
-    Time now = now_from(Clock::now());
-    std::vector<engine::Event> report;
-    for (auto& [node_id, action] : ledger.launched) {
-      if (ledger.cancelled.count(node_id)) {
-        report.push_back(cancelled_before_start(node_id));
-        continue;
-      }
-      std::vector<engine::Event> started;
-      launch(restored, action, &started);
-      if (!ledger.started.count(node_id)) {
-        for (auto& e : started) report.push_back(std::move(e));
-      } else {
-        for (auto& e : started) {
-          if (e.kind == engine::Event::Kind::kStepFinished) report.push_back(std::move(e));
-        }
-      }
-    }
-    if (!report.empty()) apply(restored, report, now);
-    persist(restored, now);
-    finish_if_done(uid);
-    return Status::ok();
-  }
+  SKIFF_RETURN_IF_ERROR(this->replay(*wf, ledger));
   live[record.uid] = std::move(wf);
   return Status::ok();
+}
+
+void Service::Impl::resume(const std::string& uid, StepLedger& ledger) {
+  auto it = live.find(uid);
+  if (it == live.end()) return;
+  LiveWorkflow& restored = *it->second;
+  if (!restored.started) {
+    queued.push_back(uid);
+    return;
+  }
+  // Steps the journal left unfinished: those started with a process of
+  // their own may still run (or have ended, and recorded how): they are
+  // taken over first, and count against the limit of running steps.
+  // Others never started or died with the previous server (a pod's
+  // containers): cancelled ones are reported stopped, the others run
+  // again.
+  Time now = now_from(Clock::now());
+  std::vector<engine::Event> report;
+  std::set<std::string> taken_over;
+  for (auto& [node_id, action] : ledger.launched) {
+    const bool started = ledger.started.count(node_id) > 0;
+    // Started before the journal could say so: its directory tells (what
+    // it noted before this launch was asked for is an earlier run's).
+    std::optional<runtime::StepProcess> process =
+        runtime->find_process(step_id(restored, node_id), ledger.asked_at[node_id]);
+    if (auto journalled = ledger.processes.find(node_id); started && journalled != ledger.processes.end()) {
+      process = journalled->second;
+    }
+    if (!process) continue;
+    taken_over.insert(node_id);
+    std::vector<engine::Event> ended;
+    adopt_step(restored, action, *process, &ended);
+    if (!started && ended.empty()) {
+      engine::Event event;
+      event.kind = engine::Event::Kind::kStepStarted;
+      event.node_id = node_id;
+      event.host_node_name = "localhost";
+      event.pod_ip = runtime->pod_ip(step_id(restored, node_id));
+      report.push_back(std::move(event));
+    }
+    for (auto& e : ended) report.push_back(std::move(e));
+    if (ledger.cancelled.count(node_id) && restored.running.count(node_id)) {
+      runtime->cancel(step_id(restored, node_id));
+    }
+  }
+  Json relaunched = Json::object();
+  for (auto& [node_id, action] : ledger.launched) {
+    if (taken_over.count(node_id)) continue;
+    if (ledger.cancelled.count(node_id)) {
+      report.push_back(cancelled_before_start(node_id));
+      continue;
+    }
+    std::vector<engine::Event> started;
+    if (auto ip = ledger.pod_ips.find(node_id); ip != ledger.pod_ips.end() && ledger.started.count(node_id)) {
+      restored.kept_pod_ips[node_id] = ip->second;
+    }
+    launch(restored, action, &started);
+    if (!ledger.started.count(node_id)) {
+      for (auto& e : started) report.push_back(std::move(e));
+      continue;
+    }
+    // Its start is journalled already; its new process is, apart.
+    for (auto& e : started) {
+      if (e.kind == engine::Event::Kind::kStepFinished) report.push_back(std::move(e));
+    }
+    if (auto p = restored.processes.find(node_id); p != restored.processes.end()) {
+      relaunched[node_id] = {{"pid", p->second.pid}, {"ticks", p->second.start_ticks}};
+    }
+  }
+  if (!relaunched.empty()) {
+    restored.journal.push_back({restored.next_seq++, now, Json{{"processes", std::move(relaunched)}}});
+  }
+  if (!report.empty()) apply(restored, report, now);
+  persist(restored, now);
+  finish_if_done(uid);
 }
 
 Status Service::Impl::retry_now(const std::string& uid, const engine::RetryRequest& request, Time now) {
@@ -218,9 +301,14 @@ Status Service::Impl::recover() {
   unfinished.finished = false;
   auto page = store.list_workflows(unfinished);
   if (!page) return page.status();
-  // Oldest first, so they keep their order for parallelism slots.
+  // Oldest first, so they keep their order for parallelism slots. Every
+  // workflow is rebuilt before any moves on, so that the lock table holds
+  // all their claims, in the order they were made, before one is released.
+  std::vector<std::pair<std::string, StepLedger>> rebuilt;
   for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
-    Status loaded = load(*it, /*replay=*/true);
+    StepLedger ledger;
+    Status loaded = load_replayed(*it, ledger);
+    if (loaded.is_ok()) rebuilt.emplace_back(it->uid, std::move(ledger));
     if (!loaded.is_ok()) {
       // A workflow that cannot be rebuilt is marked Error rather than
       // stopping the whole server.
@@ -237,6 +325,28 @@ Status Service::Impl::recover() {
       live.erase(it->uid);
     }
   }
+  struct Restored {
+    Time requested_at;
+    size_t order;
+    std::string uid;
+    engine::Engine::LockClaim claim;
+  };
+  std::vector<Restored> claims;
+  for (size_t i = 0; i < rebuilt.size(); ++i) {
+    const LiveWorkflow& wf = *live[rebuilt[i].first];
+    if (!wf.started) continue;
+    for (auto& claim : wf.engine->lock_claims()) claims.push_back({claim.requested_at, i, wf.record.uid, claim});
+  }
+  std::stable_sort(claims.begin(), claims.end(), [](const Restored& a, const Restored& b) {
+    if (a.claim.held != b.claim.held) return a.claim.held;  // holders first: they hold whatever the order
+    return a.requested_at < b.requested_at;
+  });
+  for (const auto& r : claims) {
+    const auto& record = live[r.uid]->record;
+    locks->restore(r.uid, record.namespace_ + "/" + record.name, r.claim);
+  }
+  defer_lock_answers(locks->settle());
+  for (auto& [uid, ledger] : rebuilt) resume(uid, ledger);
   return Status::ok();
 }
 
@@ -244,9 +354,7 @@ std::vector<engine::Action> Service::Impl::start_engine(LiveWorkflow& wf, Time n
   auto carried = wf.record.run_options.find("memoized");
   if (carried == wf.record.run_options.end()) return wf.engine->start(now);
   // Checked when submitted; the same rewrite gives the same status on a replay.
-  auto previous = carried_status(*carried);
-  auto seeded = previous ? engine::memoized_status(*previous, carried->value("from", ""), wf.record.name, now)
-                         : Result<engine::WorkflowStatus>(previous.status());
+  auto seeded = carried_start(*carried, wf.record.name, now);
   if (!seeded) {
     std::fprintf(stderr, "skiff server: workflow %s/%s: %s; it runs from the start\n", wf.record.namespace_.c_str(),
                  wf.record.name.c_str(), seeded.status().message().c_str());
@@ -262,10 +370,23 @@ void Service::Impl::begin(LiveWorkflow& wf, Time now) {
   persist(wf, now);
 }
 
-void Service::Impl::apply(LiveWorkflow& wf, const std::vector<engine::Event>& events, Time now) {
+Json Service::Impl::journal_events(const LiveWorkflow& wf, const std::vector<engine::Event>& events) const {
   Json encoded = Json::array();
-  for (const auto& e : events) encoded.push_back(internal::encode_event(e));
-  wf.journal.push_back({wf.next_seq++, now, Json{{"events", std::move(encoded)}}});
+  for (const auto& e : events) {
+    Json j = internal::encode_event(e);
+    if (e.kind == engine::Event::Kind::kStepStarted) {
+      if (auto p = wf.processes.find(e.node_id); p != wf.processes.end()) {
+        j["pid"] = p->second.pid;
+        j["ticks"] = p->second.start_ticks;
+      }
+    }
+    encoded.push_back(std::move(j));
+  }
+  return encoded;
+}
+
+void Service::Impl::apply(LiveWorkflow& wf, const std::vector<engine::Event>& events, Time now) {
+  wf.journal.push_back({wf.next_seq++, now, Json{{"events", journal_events(wf, events)}}});
   carry_out(wf, wf.engine->handle_all(events, now), now);
   persist(wf, now);
 }
@@ -292,16 +413,47 @@ void Service::Impl::carry_out(LiveWorkflow& wf, std::vector<engine::Action> acti
       (void)cache_store(options.cache_dir, action, now);
       continue;
     }
+    if (action.kind == engine::Action::Kind::kAcquireLocks) {
+      const std::string workflow = wf.record.namespace_ + "/" + wf.record.name;
+      started.push_back(locks->acquire(wf.record.uid, workflow, action.node_id, action.locks).event);
+      continue;
+    }
+    if (action.kind == engine::Action::Kind::kReleaseLocks) {
+      std::vector<LockTable::Answer> others;
+      for (auto& answer : locks->release(wf.record.uid, action.node_id)) {
+        if (answer.uid == wf.record.uid) started.push_back(std::move(answer.event));
+        else others.push_back(std::move(answer));
+      }
+      defer_lock_answers(std::move(others));
+      continue;
+    }
     launch(wf, action.launch, &started);
   }
   report_started(wf, std::move(started), now);
 }
 
+void Service::Impl::defer_lock_answers(std::vector<LockTable::Answer> answers) {
+  for (auto& answer : answers) lock_answers[answer.uid].push_back(std::move(answer.event));
+}
+
+void Service::Impl::deliver_lock_answers(Time now) {
+  // Delivering may release more locks (a workflow that was given its lock
+  // may finish at once), which queues more answers: until none is left.
+  while (!lock_answers.empty()) {
+    std::map<std::string, std::vector<engine::Event>> batch;
+    batch.swap(lock_answers);
+    for (auto& [uid, events] : batch) {
+      auto it = live.find(uid);
+      if (it == live.end() || !it->second->started) continue;
+      apply(*it->second, events, now);
+      finish_if_done(uid);
+    }
+  }
+}
+
 void Service::Impl::report_started(LiveWorkflow& wf, std::vector<engine::Event> started, Time now) {
   if (started.empty()) return;
-  Json encoded = Json::array();
-  for (const auto& e : started) encoded.push_back(internal::encode_event(e));
-  wf.journal.push_back({wf.next_seq++, now, Json{{"events", std::move(encoded)}}});
+  wf.journal.push_back({wf.next_seq++, now, Json{{"events", journal_events(wf, started)}}});
   carry_out(wf, wf.engine->handle_all(started, now), now);
 }
 
@@ -335,9 +487,13 @@ void Service::Impl::release_held(Time now) {
 void Service::Impl::start_step(LiveWorkflow& wf, const engine::LaunchAction& action,
                                std::vector<engine::Event>* out) {
   auto pod = pod_step_spec(action, VolumeHost{options.steps_dir + "/" + wf.record.uid, &wf.library,
-                                              options.artifact_root, wf.artifacts.store.get()});
+                                              options.artifact_root, wf.artifacts.store.get(), wf.record.namespace_});
   runtime::StepSpec spec = pod ? *pod : runtime::StepSpec{};
   spec.id = step_id(wf, action.node_id);
+  if (auto kept = wf.kept_pod_ips.find(action.node_id); kept != wf.kept_pod_ips.end()) {
+    spec.pod_ip = kept->second;
+    wf.kept_pod_ips.erase(kept);
+  }
   Status launched = pod ? wf.artifacts.staging->stage(action.tmpl, spec) : pod.status();
   if (launched) launched = runtime->launch(spec);
   engine::Event event;
@@ -345,9 +501,12 @@ void Service::Impl::start_step(LiveWorkflow& wf, const engine::LaunchAction& act
   event.host_node_name = "localhost";
   if (launched) {
     event.kind = engine::Event::Kind::kStepStarted;
+    event.pod_ip = runtime->pod_ip(spec.id);
     wf.running.insert(action.node_id);
     wf.launched_templates[action.node_id] = action.tmpl;
     steps[spec.id] = {wf.record.uid, action.node_id};
+    if (auto process = runtime->process_of(spec.id)) wf.processes[action.node_id] = *process;
+    else wf.processes.erase(action.node_id);
     (void)store.put_log(wf.record.uid, {action.node_id, action.pod_name, step_log(spec.id)});
   } else {
     event.kind = engine::Event::Kind::kStepFinished;
@@ -356,169 +515,33 @@ void Service::Impl::start_step(LiveWorkflow& wf, const engine::LaunchAction& act
   out->push_back(std::move(event));
 }
 
-void Service::Impl::record_metrics(LiveWorkflow& wf) {
-  const auto& samples = wf.engine->status().metrics;
-  if (wf.metrics_seen >= samples.size()) return;
-  std::vector<std::string> errors;
-  {
-    std::lock_guard lock(metrics_mu);
-    for (size_t i = wf.metrics_seen; i < samples.size(); ++i) metrics.add(samples[i], wf.record.uid);
-    errors = metrics.take_errors();
-  }
-  wf.metrics_seen = samples.size();
-  // Argo's controller logs what it could not emit.
-  for (const auto& error : errors) {
-    std::fprintf(stderr, "skiff server: workflow %s/%s: %s\n", wf.record.namespace_.c_str(), wf.record.name.c_str(),
-                 error.c_str());
-  }
-}
-
-void Service::Impl::index_timer(LiveWorkflow& wf) {
-  std::optional<Time> next = wf.engine->next_timer();
-  if (next == wf.timer) return;
-  if (wf.timer) timers.erase({*wf.timer, wf.record.uid});
-  if (next) timers.insert({*next, wf.record.uid});
-  wf.timer = next;
-}
-
-void Service::Impl::persist(LiveWorkflow& wf, Time now) {
-  index_timer(wf);
-  record_metrics(wf);
-  persist_object(wf, wf.engine->to_json(now), now);
-}
-
-void Service::Impl::persist_object(LiveWorkflow& wf, const Json& object, Time now) {
-  Json status = object.value("status", Json::object());
-  Json nodes = status.contains("nodes") ? status["nodes"] : Json::object();
-  status.erase("nodes");
-
-  store::WorkflowUpdate update;
-  update.uid = wf.record.uid;
-  update.expected_version = wf.record.version;
-  update.phase = status.value("phase", "");
-  update.started_at = parse_rfc3339(status.value("startedAt", "")).value_or(Time{});
-  if (status.contains("finishedAt") && status["finishedAt"].is_string()) {
-    update.finished_at = parse_rfc3339(status["finishedAt"].get<std::string>()).value_or(Time{});
-    // A workflow whose steps are still being stopped is not finished yet.
-    if (!wf.running.empty()) update.finished_at = Time{};
-  }
-  update.status = status;
-  // suspend/resume change the spec itself, as in Argo.
-  const Json& spec = object.value("spec", Json::object());
-  const bool suspended = spec.is_object() && spec.value("suspend", false);
-  const Json& stored_spec = wf.record.manifest.value("spec", Json::object());
-  const bool stored_suspended = stored_spec.is_object() && stored_spec.value("suspend", false);
-  if (suspended != stored_suspended) {
-    Json manifest = wf.record.manifest;
-    if (suspended) manifest["spec"]["suspend"] = true;
-    else manifest["spec"].erase("suspend");
-    update.manifest = manifest;
-    // A replay starts from the spec as submitted; the journal's commands
-    // bring it where it is.
-    if (!wf.record.run_options.contains("submittedSuspend")) {
-      Json run_options = wf.record.run_options.is_object() ? wf.record.run_options : Json::object();
-      run_options["submittedSuspend"] = stored_suspended;
-      update.run_options = run_options;
-    }
-  }
-  if (wf.nodes_removed) {
-    // A retry removed nodes: their rows go too.
-    for (auto it = wf.written_nodes.begin(); it != wf.written_nodes.end();) {
-      if (nodes.contains(it->first)) {
-        ++it;
-        continue;
-      }
-      update.removed_nodes.push_back(it->first);
-      it = wf.written_nodes.erase(it);
-    }
-    wf.nodes_removed = false;
-  }
-  for (auto& [id, body] : nodes.items()) {
-    auto written = wf.written_nodes.find(id);
-    if (written != wf.written_nodes.end() && written->second == body) continue;
-    update.nodes.push_back({id, body});
-    wf.written_nodes[id] = body;
-  }
-  if (update.nodes.empty() && update.removed_nodes.empty() && wf.journal.empty() && update.phase == wf.record.phase &&
-      status == wf.record.status && !update.manifest) {
+void Service::Impl::adopt_step(LiveWorkflow& wf, const engine::LaunchAction& action,
+                               const runtime::StepProcess& process, std::vector<engine::Event>* out) {
+  auto pod = pod_step_spec(action, VolumeHost{options.steps_dir + "/" + wf.record.uid, &wf.library,
+                                              options.artifact_root, wf.artifacts.store.get(), wf.record.namespace_});
+  runtime::StepSpec spec = pod ? *pod : runtime::StepSpec{};
+  spec.id = step_id(wf, action.node_id);
+  // The same places as at launch; nothing is fetched again under a
+  // running step.
+  Status adopted = pod ? wf.artifacts.staging->stage(action.tmpl, spec, /*fetch=*/false) : pod.status();
+  if (adopted) adopted = runtime->adopt(spec, process);
+  if (adopted) {
+    ++taken_over;
+    // Its start may not have been recorded before the crash, its log's
+    // place with it.
+    (void)store.put_log(wf.record.uid, {action.node_id, action.pod_name, step_log(spec.id)});
+    wf.running.insert(action.node_id);
+    wf.launched_templates[action.node_id] = action.tmpl;
+    wf.processes[action.node_id] = process;
+    steps[spec.id] = {wf.record.uid, action.node_id};
     return;
   }
-  update.events = std::move(wf.journal);
-  wf.journal.clear();
-  const bool was_finished = wf.record.finished();
-  auto version = store.update_workflow(update);
-  if (!version) {
-    std::fprintf(stderr, "skiff server: workflow %s/%s: %s\n", wf.record.namespace_.c_str(),
-                 wf.record.name.c_str(), version.status().message().c_str());
-    return;
-  }
-  wf.record.version = *version;
-  if (update.manifest) wf.record.manifest = std::move(*update.manifest);
-  if (update.run_options) wf.record.run_options = std::move(*update.run_options);
-  wf.record.phase = update.phase;
-  wf.record.status = update.status;
-  wf.record.started_at = update.started_at;
-  wf.record.finished_at = update.finished_at;
-  if (watched()) publish({"MODIFIED", wf.record.namespace_, wf.record.name, object_of(wf, now)});
-  after_persist(wf, update.nodes, !was_finished && wf.record.finished(), now);
-}
-
-bool internal::collects_garbage(const store::WorkflowRecord& record) {
-  return mentions_artifact_gc(record.manifest) || mentions_artifact_gc(record.run_options.value("library", Json()));
-}
-
-void Service::Impl::collect_garbage_on_completion(LiveWorkflow& wf, Time now) {
-  if (!wf.collects_garbage) return;
-  Json object = wf.engine->to_json(now);
-  for (const std::string& problem : wf.artifacts.staging->collect_garbage(&object, "OnWorkflowCompletion")) {
-    std::fprintf(stderr, "skiff server: workflow %s/%s: artifact GC: %s\n", wf.record.namespace_.c_str(),
-                 wf.record.name.c_str(), problem.c_str());
-  }
-  persist_object(wf, object, now);
-}
-
-Status Service::Impl::collect_garbage_on_deletion(const std::string& uid, Json* last, bool force) {
-  auto record = store.get_workflow_by_uid(uid);
-  if (!record) return record.status();
-  if (!internal::collects_garbage(*record)) return Status::ok();
-  internal::WorkflowArtifacts* artifacts = nullptr;
-  std::unique_ptr<LiveWorkflow> built;
-  if (auto it = live.find(uid); it != live.end()) {
-    artifacts = &it->second->artifacts;
-  } else {
-    auto made = build_live(*record);
-    // A workflow that can no longer be read has no artifacts to find.
-    if (!made) return Status::ok();
-    built = std::move(*made);
-    artifacts = &built->artifacts;
-  }
-  std::vector<std::string> problems = artifacts->staging->collect_garbage(last, "OnWorkflowDeletion");
-  if (problems.empty() || force || internal::gc_failure_allowed(*last)) return Status::ok();
-  std::string message;
-  for (const auto& problem : problems) message += (message.empty() ? "" : "; ") + problem;
-  if (!live.count(uid)) {
-    // Kept as Argo keeps it behind its finalizer: with the condition and
-    // what was deleted marked, so that a retry deletes only the rest.
-    auto nodes = store.nodes(uid);
-    store::WorkflowUpdate update;
-    update.uid = uid;
-    update.expected_version = record->version;
-    update.phase = record->phase;
-    update.started_at = record->started_at;
-    update.finished_at = record->finished_at;
-    update.status = last->value("status", Json::object());
-    update.status.erase("nodes");
-    const Json all = last->value("status", Json::object()).value("nodes", Json::object());
-    if (nodes) {
-      for (const auto& node : *nodes) {
-        auto now_body = all.find(node.id);
-        if (now_body != all.end() && *now_body != node.body) update.nodes.push_back({node.id, *now_body});
-      }
-    }
-    (void)store.update_workflow(update);
-  }
-  return failed_precondition("artifact garbage collection failed, the workflow is kept: " + message +
-                             " (delete with force, or set spec.artifactGC.forceFinalizerRemoval, to remove it anyway)");
+  engine::Event event;
+  event.kind = engine::Event::Kind::kStepFinished;
+  event.node_id = action.node_id;
+  event.host_node_name = "localhost";
+  event.error = "the step could not be taken over after a restart: " + adopted.message();
+  out->push_back(std::move(event));
 }
 
 }  // namespace skiff::controller

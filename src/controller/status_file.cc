@@ -3,17 +3,22 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include "controller/controller.h"
 
 namespace skiff::controller {
 
-Status write_workflow_file(const std::string& run_dir, const Json& workflow) {
+namespace {
+
+// Writes the file through `fill` into a temporary beside it, then renames it
+// over the old one.
+Status replace_workflow_file(const std::string& run_dir, const std::function<void(std::ofstream&)>& fill) {
   const std::string path = run_dir + "/workflow.json";
   const std::string tmp = run_dir + "/.workflow.json.tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << workflow.dump();
+    fill(out);
     out.flush();
     if (!out) return internal_error("cannot write " + tmp);
   }
@@ -23,6 +28,18 @@ Status write_workflow_file(const std::string& run_dir, const Json& workflow) {
     return internal_error("cannot create " + path + ": " + std::strerror(e));
   }
   return Status::ok();
+}
+
+}  // namespace
+
+Status write_workflow_file(const std::string& run_dir, const Json& workflow) {
+  return replace_workflow_file(run_dir, [&workflow](std::ofstream& out) { out << workflow.dump(); });
+}
+
+Status write_workflow_file(const std::string& run_dir, const engine::Engine& engine, Time now) {
+  return replace_workflow_file(run_dir, [&](std::ofstream& out) {
+    engine.write_json(now, [&out](std::string_view piece) { out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+  });
 }
 
 }  // namespace skiff::controller

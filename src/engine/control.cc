@@ -166,7 +166,7 @@ Result<std::vector<Action>> Engine::command(const Event& event, Time now) {
   s.actions.clear();
   Status applied = s.apply_command(event);
   if (!applied) return applied;
-  if (!completed()) s.advance();
+  s.advance_unless_waiting();
   return std::move(s.actions);
 }
 

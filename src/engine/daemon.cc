@@ -1,7 +1,8 @@
 // Daemon steps and tasks (`daemon: true`): once the pod runs and is ready
 // the node is "daemoned" (Running, yet fulfilled, so what follows it
-// proceeds); when the steps or DAG around it completes, the pod is stopped
-// and the node ends Succeeded, as Argo ends it.
+// proceeds) and takes the pod IP the runtime reported with that event; when
+// the steps or DAG around it completes, the pod is stopped and the node
+// ends Succeeded, as Argo ends it.
 #include "engine/internal.h"
 #include "engine/pod_verdict.h"
 
@@ -9,8 +10,9 @@ namespace skiff::engine {
 
 namespace {
 
-// The local address of a daemon: every step runs on this machine.
-constexpr char kLocalPodIp[] = "127.0.0.1";
+// The address of a daemon whose event names none (a journal written before
+// runtimes reported one): the host's, where such daemons listened.
+constexpr char kHostPodIp[] = "127.0.0.1";
 
 bool has_readiness_probe(const Json& tmpl) {
   for (const char* kind : {"container", "script"}) {
@@ -31,7 +33,7 @@ bool has_readiness_probe(const Json& tmpl) {
 
 }  // namespace
 
-void Engine::Impl::mark_ready(Node& node, bool readiness_passed) {
+void Engine::Impl::mark_ready(Node& node, bool readiness_passed, const std::string& pod_ip) {
   auto pod = running_pods.find(node.id);
   if (pod == running_pods.end() || !is_daemon(pod->second) || node.daemoned) return;
   // A pod with a readiness probe is ready when the runtime says the probe
@@ -39,7 +41,7 @@ void Engine::Impl::mark_ready(Node& node, bool readiness_passed) {
   if (!readiness_passed && has_readiness_probe(pod->second)) return;
   if (node.phase != Phase::kRunning) set_phase(node, Phase::kRunning);
   node.daemoned = true;
-  node.pod_ip = kLocalPodIp;
+  node.pod_ip = pod_ip.empty() ? kHostPodIp : pod_ip;
   progressed = true;
 }
 

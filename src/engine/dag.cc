@@ -217,7 +217,14 @@ class DagRun {
 
     Json spec = *task.spec;
     expr::Scope scope;
-    for (const auto& other : order_) add_task_to_scope(scope, other);
+    // Only tasks the spec can name: adding every finished task, with each
+    // loop's aggregated outputs, made starting w tasks of m iterations cost
+    // O(w^2 * m). A name found anywhere in the text is enough (a false match
+    // costs only time).
+    const std::string text = spec.dump();
+    for (const auto& other : order_) {
+      if (text.find(other) != std::string::npos) add_task_to_scope(scope, other);
+    }
     Status st = expr::substitute_json(spec, e_.merged_scope(scope), expr::Unresolved::kKeep);
     if (st) st = resolve_artifact_expressions(spec, e_.merged_scope(scope));
     auto loop = st ? expand_loop(spec) : Result<std::optional<std::vector<LoopItem>>>(st);
@@ -330,6 +337,7 @@ class DagRun {
 
   // Runs the task's hooks; false while one that fired still runs.
   bool run_hooks(const Task& task, const std::string& node_id) {
+    if (!has_node_hooks(*task.spec)) return true;  // its scope is costly to build for nothing
     const Node& node = e_.status.nodes[node_id];
     auto progress = e_.run_node_hooks(*task.spec, node_id, id_, context_, hook_scope(task, node), "tasks." + task.name);
     if (!progress.error.empty()) e_.set_phase(e_.status.nodes[node_id], Phase::kError, progress.error);
@@ -337,6 +345,7 @@ class DagRun {
   }
 
   void run_exit(const Task& task, const std::string& node_id) {
+    if (!has_node_hooks(*task.spec)) return;
     const Node& node = e_.status.nodes[node_id];
     auto progress = e_.run_node_exit(*task.spec, node_id, id_, context_, hook_scope(task, node), "tasks." + task.name);
     if (!progress.error.empty()) e_.set_phase(e_.status.nodes[node_id], Phase::kError, progress.error);

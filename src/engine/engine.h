@@ -13,10 +13,12 @@
 // Thread-safety: none; one Engine is driven by one thread at a time.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -98,6 +100,25 @@ struct LaunchAction {
   std::vector<std::string> pod_spec_patches;
 };
 
+// One lock a `synchronization` block names, as Argo keys it.
+struct LockRequest {
+  std::string key;  // "<namespace>/Mutex/<name>" or "<namespace>/ConfigMap/<name>/<key>"
+  bool mutex = true;
+  // A semaphore's limit is this ConfigMap key (the controller reads it).
+  std::string namespace_;
+  std::string configmap;
+  std::string configmap_key;
+};
+
+// Synchronization goes through the controller too, which owns the one lock
+// table every workflow it runs shares (a mutex or semaphore belongs to the
+// namespace, not to a workflow):
+//  - kAcquireLocks asks for all of `locks` at once on behalf of `node_id`
+//    (a node ID, or the workflow's name for spec.synchronization); the
+//    controller answers with a kLockAnswer event, at once or later. Until
+//    the locks are acquired the node (or the whole workflow) waits Pending.
+//  - kReleaseLocks: the holder is done (its node, or the workflow,
+//    completed); a request still waiting is withdrawn.
 // Memoization goes through the controller, which owns the caches (Argo's
 // ConfigMap caches; a file per cache locally, a table on a server):
 //  - kCacheLookup asks for `cache_key` in cache `cache_name` on behalf of
@@ -107,13 +128,16 @@ struct LaunchAction {
 //    (a memoized node succeeded after a miss). No answer is expected.
 // The engine decides whether an entry is fresh enough (memoize.maxAge).
 struct Action {
-  enum class Kind { kLaunch, kCancel, kCacheLookup, kCacheSave };
+  enum class Kind { kLaunch, kCancel, kCacheLookup, kCacheSave, kAcquireLocks, kReleaseLocks };
   Kind kind = Kind::kLaunch;
   LaunchAction launch;  // kLaunch
-  std::string node_id;  // kCancel, kCacheLookup, kCacheSave (and kLaunch, same as launch.node_id)
+  // kCancel, kCacheLookup, kCacheSave, kAcquireLocks, kReleaseLocks (the
+  // holder), and kLaunch (same as launch.node_id)
+  std::string node_id;
   std::string cache_name;  // kCacheLookup, kCacheSave
   std::string cache_key;
   Json outputs;            // kCacheSave
+  std::vector<LockRequest> locks;  // kAcquireLocks
 };
 
 // What happened in the world.
@@ -129,6 +153,7 @@ struct Event {
     kContainerFinished,
     kTimer,         // a time the engine asked for (next_timer) has come
     kCacheAnswer,   // the answer to a kCacheLookup for node_id
+    kLockAnswer,    // the answer to a kAcquireLocks for node_id (the holder)
     // A user's command (see Engine::command), as `argo <verb>` has it:
     kTerminate,  // shutdown with strategy Terminate: running steps cancelled, no exit handler runs
     kStop,       // shutdown with strategy Stop: as Terminate, but exit handlers still run
@@ -151,6 +176,9 @@ struct Event {
   // location). A missing non-optional output is reported in `error`.
   Json artifacts;
   std::string host_node_name;
+  // kStepStarted, kStepReady: the address other steps reach the step at,
+  // as the runtime gave it (a daemon's podIP, `{{steps.X.ip}}`).
+  std::string pod_ip;
   // A pod with more than one container (containerSet, init containers,
   // sidecars): how each container that ran ended; a container that never
   // started is absent. exit_code/result above are the main container's.
@@ -164,10 +192,17 @@ struct Event {
   bool cache_hit = false;
   Json cache_outputs;
   Time cache_created{};
+  // kLockAnswer: acquired, or refused (`error`, e.g. a semaphore without
+  // a limit), or waiting: Argo's message ("Waiting for <lock> lock. Lock
+  // status: <free>/<limit>"), the lock waited for and who holds it now
+  // ("<namespace>/<workflow>" or "<namespace>/<workflow>/<node id>").
+  bool lock_acquired = false;
+  std::string lock_key;
+  std::vector<std::string> lock_holders;
   // Commands:
   std::string node_field_selector;  // kResume, kStop, kSetNode: `--node-field-selector`
   std::string phase;                // kSetNode: Succeeded, Failed or Error
-  std::string message;              // kSetNode, kStop (with a selector)
+  std::string message;              // kSetNode, kStop (with a selector), kLockAnswer (waiting)
   std::vector<std::pair<std::string, std::string>> output_parameters;  // kSetNode
 
   bool is_command() const {
@@ -306,8 +341,27 @@ class Engine {
   // When the engine next needs a kTimer event, if ever.
   std::optional<Time> next_timer() const;
 
+  // The locks this workflow holds or asked for, by holder: what a
+  // controller's lock table is rebuilt from after a restart (replaying the
+  // journal rebuilds them here).
+  struct LockClaim {
+    std::string holder;
+    std::vector<LockRequest> locks;
+    Time requested_at{};
+    bool answered = false;  // a kLockAnswer came
+    bool held = false;
+  };
+  std::vector<LockClaim> lock_claims() const;
+
   // The whole Workflow object in Argo's shape: metadata, spec, status.
   Json to_json(Time now) const;
+  // The same without status.nodes (with_nodes false).
+  Json to_json(Time now, bool with_nodes) const;
+  // The same object as JSON text, exactly to_json(now).dump(), handed to
+  // `sink` in pieces: one node at a time, so that writing a workflow of a
+  // million nodes never holds its whole document (a few KB per node as
+  // JSON objects) in memory.
+  void write_json(Time now, const std::function<void(std::string_view)>& sink) const;
 
   struct Impl;  // opaque outside the engine
 

@@ -112,6 +112,8 @@ struct GroupProgress {
   bool continues(const Node& child) const;
 };
 
+struct ResourceTotals;
+
 struct Engine::Impl {
   Options options;
   Json workflow;  // the submitted object (metadata, spec)
@@ -179,17 +181,21 @@ struct Engine::Impl {
   std::optional<long long> workflow_parallelism;
   std::unordered_map<std::string, long long> child_limits;
   std::unordered_map<std::string, std::vector<std::string>> limited_children;
-  // Synchronization (sync.cc): lock key -> holders and waiters (node IDs, or
-  // the workflow's name for its own locks), and what each waiter waits for.
-  struct SyncLock {
-    std::string key;
-    bool mutex = true;
-    long long limit = 1;
-    std::vector<std::string> holders;
-    std::vector<std::string> waiting;  // first come, first served
+  // Synchronization (sync.cc): what each holder (a node ID, or the
+  // workflow's name for its own locks) asked the controller's lock table
+  // for, and what it answered.
+  struct LockClaim {
+    std::vector<LockRequest> locks;
+    Time requested_at{};
+    bool answered = false;
+    bool held = false;
+    bool taken_up = false;        // a node that waited has started its run
+    std::string error;            // refused
+    std::string waiting_message;  // Argo's, while waiting
+    std::string waiting_key;      // the lock waited for
+    std::vector<std::string> waiting_holders;
   };
-  std::map<std::string, SyncLock> locks;
-  std::unordered_map<std::string, std::string> waiting_lock;
+  std::map<std::string, LockClaim> lock_claims;
   // Memoization (memo.cc): node ID -> its cache lookup.
   struct MemoLookup {
     std::string cache;
@@ -292,10 +298,18 @@ struct Engine::Impl {
   // Records the parallelism of a steps/DAG node's template before its
   // children start.
   void limit_children(const Node& node, const Json& tmpl);
-  // Takes every lock a `synchronization` block names for `holder`, or none:
-  // "" when held, else Argo's waiting message for the first lock it waits on.
-  Result<std::string> acquire_locks(const std::string& holder, const Json& sync);
+  // The claim of `holder` on every lock a `synchronization` block names,
+  // asked of the controller (kAcquireLocks) the first time; an error for a
+  // block that names a lock badly or a claim the controller refused.
+  Result<LockClaim*> claim_locks(const std::string& holder, const Json& sync);
+  // The holder is done with its locks (or no longer waits for them).
   void release_locks(const std::string& holder);
+  void answer_locks(const Event& event);
+  // The workflow's own locks (spec.synchronization) are not held yet: it
+  // waits Pending, or fails when they were refused. True while it waits.
+  bool workflow_waits_for_locks();
+  // advance(), unless the workflow is complete or waits for its own locks.
+  void advance_unless_waiting();
   // Before a template with `synchronization` runs as the request's node:
   // nothing when its locks are held (go on), else the node to return while
   // it waits Pending (or errored, or null when it may not be created yet).
@@ -314,6 +328,10 @@ struct Engine::Impl {
                             const Json& inputs, const std::string& message);
   // status.synchronization as Argo reports it ({} when nothing is held).
   Json synchronization_json() const;
+  // encode.cc: the Workflow object without status.nodes, and one node as
+  // status.nodes shows it.
+  Json object_without_nodes() const;
+  Json node_object(const Node& node, const ResourceTotals& resources) const;
   Node* execute_steps(Node& node, const Json& tmpl, const TemplateSet& context);
   // Advances a group's running children; true when none is left unfinished.
   bool follow_group(GroupProgress& group, const std::string& steps_id, const TemplateSet& context);
@@ -331,7 +349,7 @@ struct Engine::Impl {
   // A container of a running pod started or ended (kContainerStarted/Finished).
   void follow_container(const Event& event);
   void finish_container_node(Node& node, int exit_code);
-  void mark_ready(Node& node, bool readiness_passed);
+  void mark_ready(Node& node, bool readiness_passed, const std::string& pod_ip);
   void kill_daemoned_children(const std::string& boundary_id);
   Json pod_volumes(const Json& tmpl) const;
   void add_pod_settings(LaunchAction& launch) const;
@@ -403,6 +421,8 @@ struct ResourceTotals {
   std::unordered_map<std::string, Json> nodes;  // node id -> sum (absent: none)
 };
 ResourceTotals resources_duration_totals(const std::unordered_map<std::string, Node>& nodes);
+// Only status.resourcesDuration (the per-node sums walk the tree).
+Json workflow_resources_duration(const std::unordered_map<std::string, Node>& nodes);
 
 // The template with spec.templateDefaults merged in (template_defaults.cc).
 Json with_template_defaults(const Json& tmpl, const Json& defaults);

@@ -119,7 +119,7 @@ void Engine::Impl::set_phase(Node& node, Phase phase, const std::string& message
   node.phase = phase;
   if (!message.empty()) node.message = message;
   if (is_completed(phase) && !node.finished_at) node.finished_at = now;
-  if (is_completed(phase) && !locks.empty()) release_locks(node.id);
+  if (is_completed(phase) && !lock_claims.empty()) release_locks(node.id);
   if (phase == Phase::kSucceeded && !memo.empty()) save_memo(node);
   if (is_completed(phase) && !children_index.empty()) children_index.erase(node.id);
   progressed = true;

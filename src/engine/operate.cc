@@ -138,17 +138,19 @@ std::vector<Action> Engine::start(Time now) {
       impl_->timers.insert(*impl_->workflow_deadline);
     }
   }
-  // The workflow's own locks: a lone workflow always gets them (they matter
-  // once several workflows share a lock table).
+  // The workflow's own locks: it stays Pending, nothing of it walked, until
+  // the controller's lock table gives them.
+  impl_->actions.clear();
   if (auto sync = impl_->spec.find("synchronization"); sync != impl_->spec.end() && sync->is_object()) {
-    auto waiting = impl_->acquire_locks(impl_->options.name, *sync);
-    if (!waiting || !waiting->empty()) {
+    auto claim = impl_->claim_locks(impl_->options.name, *sync);
+    if (!claim) {
       impl_->status.phase = Phase::kFailed;
-      impl_->status.message = "Failed to acquire the synchronization lock. " +
-                              (waiting ? *waiting : waiting.status().message());
+      impl_->status.message = "Failed to acquire the synchronization lock. " + claim.status().message();
       impl_->status.finished_at = now;
       return {};
     }
+    impl_->status.phase = Phase::kPending;
+    return std::move(impl_->actions);
   }
   impl_->advance();
   return std::move(impl_->actions);
@@ -176,13 +178,13 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
         if (it != s.status.nodes.end() && it->second.phase == Phase::kPending) {
           s.set_phase(it->second, Phase::kRunning);
           it->second.host_node_name = event.host_node_name;
-          s.mark_ready(it->second, false);
+          s.mark_ready(it->second, false, event.pod_ip);
         }
         break;
       }
       case Event::Kind::kStepReady: {
         auto it = s.status.nodes.find(event.node_id);
-        if (it != s.status.nodes.end() && !is_completed(it->second.phase)) s.mark_ready(it->second, true);
+        if (it != s.status.nodes.end() && !is_completed(it->second.phase)) s.mark_ready(it->second, true, event.pod_ip);
         break;
       }
       case Event::Kind::kStepFinished:
@@ -198,13 +200,16 @@ std::vector<Action> Engine::handle_all(const std::vector<Event>& events, Time no
       case Event::Kind::kCacheAnswer:
         s.answer_memo(event);
         break;
+      case Event::Kind::kLockAnswer:
+        s.answer_locks(event);
+        break;
       default:
         // A command that does not apply changes nothing (command() says why).
         if (event.is_command()) (void)s.apply_command(event);
         break;
     }
   }
-  if (!completed()) s.advance();
+  s.advance_unless_waiting();
   return std::move(s.actions);
 }
 
@@ -215,6 +220,16 @@ const std::string& Engine::name() const { return impl_->options.name; }
 std::optional<Time> Engine::next_timer() const {
   if (impl_->timers.empty()) return std::nullopt;
   return *impl_->timers.begin();
+}
+
+void Engine::Impl::advance_unless_waiting() {
+  if (status.finished_at || workflow_waits_for_locks() || status.finished_at) return;
+  if (status.phase == Phase::kPending) {
+    // The workflow's own locks were just given: it runs.
+    status.phase = Phase::kRunning;
+    status.message.clear();
+  }
+  advance();
 }
 
 void Engine::Impl::advance() {
@@ -247,7 +262,7 @@ void Engine::Impl::advance_passes() {
     // slot under the workflow's parallelism, or a lock, freed in one part of
     // the tree lets a node start in any other: those walk everything.
     full_walk = options.walk_everything || full_walk_next || (pass > 0 && dirty_next.empty()) ||
-                workflow_parallelism.has_value() || !waiting_lock.empty();
+                workflow_parallelism.has_value();
     full_walk_next = false;
     dirty.swap(dirty_next);
     dirty_next.clear();
@@ -426,7 +441,10 @@ void Engine::Impl::finish_workflow_if_done() {
       break;
   }
   status.finished_at = now;
-  release_locks(options.name);
+  // Whatever it still holds or waits for goes with it.
+  std::vector<std::string> holders;
+  for (const auto& [holder, claim] : lock_claims) holders.push_back(holder);
+  for (const auto& holder : holders) release_locks(holder);
   progressed = true;
 }
 

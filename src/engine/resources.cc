@@ -139,12 +139,17 @@ Json add_resources_duration(Json sum, const Json& more) {
 
 namespace skiff::engine {
 
+Json workflow_resources_duration(const std::unordered_map<std::string, Node>& nodes) {
+  Json sum = Json::object();
+  for (const auto& [id, node] : nodes) {
+    if (node.type == NodeType::kPod) sum = add_resources_duration(std::move(sum), node.resources_duration);
+  }
+  return sum;
+}
+
 ResourceTotals resources_duration_totals(const std::unordered_map<std::string, Node>& nodes) {
   ResourceTotals totals;
-  totals.workflow = Json::object();
-  for (const auto& [id, node] : nodes) {
-    if (node.type == NodeType::kPod) totals.workflow = add_resources_duration(std::move(totals.workflow), node.resources_duration);
-  }
+  totals.workflow = workflow_resources_duration(nodes);
   // Every other completed node: the pods it reaches through its children,
   // each once (children lead on to later steps and dependent tasks, so a
   // step group counts what follows it, as in Argo). The walks share a budget

@@ -338,17 +338,14 @@ void Engine::Impl::forget_derived_state() {
   drop_gone(inner_scopes);
   drop_gone(memo);
   drop_gone(pending_metrics);
-  drop_gone(waiting_lock);
   drop_gone(limited_children);
   for (auto& [id, children] : limited_children) std::erase_if(children, gone);
   std::erase_if(exit_nodes, gone);
   for (auto it = collided_ids.begin(); it != collided_ids.end();) {
     it = gone(it->second) ? collided_ids.erase(it) : std::next(it);
   }
-  for (auto& [key, lock] : locks) {
-    std::erase_if(lock.holders, gone);
-    std::erase_if(lock.waiting, gone);
-  }
+  // A completed workflow released every lock it held or waited for.
+  lock_claims.clear();
   if (gone(workflow_exit_node_id)) workflow_exit_node_id.clear();
   workflow_metrics_emitted = false;
 }
@@ -372,7 +369,7 @@ void Engine::Impl::resume_rewritten(const std::vector<std::pair<std::string, std
     timers.insert(*workflow_deadline);
   }
   if (auto sync = spec.find("synchronization"); sync != spec.end() && sync->is_object()) {
-    (void)acquire_locks(options.name, *sync);
+    (void)claim_locks(options.name, *sync);
   }
 
   // New values for the workflow's parameters; names it does not declare
@@ -401,7 +398,7 @@ Result<std::vector<Action>> Engine::retry(const RetryRequest& request, Time now)
   s.actions.clear();
   s.status = std::move(*rewritten);
   s.resume_rewritten(request.parameters);
-  s.advance();
+  s.advance_unless_waiting();
   return std::move(s.actions);
 }
 

@@ -223,12 +223,13 @@ Node* Engine::Impl::execute_steps(Node& node, const Json& tmpl, const TemplateSe
         // Hooks and exit handlers of the group's steps, as each step's state
         // allows; the group waits for those that run.
         bool all_done = true;
+        // By name: searching `started` for every child was quadratic in a loop's size.
+        std::unordered_map<std::string_view, const Json*> started_by_name;
+        for (const auto& [name, s] : started) started_by_name[name] = &s;
         for (const auto& child_id : std::vector<std::string>(sg->children)) {
           const Node& child = status.nodes[child_id];
-          const Json* step = nullptr;
-          for (const auto& [name, s] : started) {
-            if (name == child.name) step = &s;
-          }
+          auto found = started_by_name.find(child.name);
+          const Json* step = found == started_by_name.end() ? nullptr : found->second;
           if (!step || (!step->contains("hooks") && !step->contains("onExit"))) {
             all_done = all_done && child.fulfilled();
             continue;

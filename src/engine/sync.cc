@@ -2,14 +2,12 @@
 //
 // A lock is named as Argo names it: "<namespace>/Mutex/<name>" or
 // "<namespace>/ConfigMap/<configmap>/<key>" (the semaphore's limit is that
-// ConfigMap key, from the loaded objects). A template holding locks takes all
-// of them or none; while it cannot, its node waits Pending with Argo's message
-// "Waiting for <lock> lock. Lock status: <free>/<limit>", queued first come,
-// first served. Locks are released when the holder's node completes.
-//
-// The table lives in the engine, so it covers the locks of one workflow: the
-// template-level ones that make steps of one workflow wait for each other,
-// and the workflow's own, which a lone workflow always gets.
+// ConfigMap key). The table of who holds what is the controller's, shared by
+// every workflow it runs: the engine asks for a holder's locks with an
+// action and learns the answer from an event. A template holding locks takes
+// all of them or none; while it waits, its node is Pending with Argo's
+// message "Waiting for <lock> lock. Lock status: <free>/<limit>". Locks are
+// released when the holder's node completes, or the workflow does.
 #include <algorithm>
 
 #include "base/naming.h"
@@ -20,13 +18,6 @@ namespace skiff::engine {
 
 namespace {
 
-struct LockRequest {
-  std::string key;
-  bool mutex = true;
-  std::string configmap;  // semaphores: where the limit is
-  std::string configmap_key;
-};
-
 Result<std::vector<LockRequest>> lock_requests(const Json& sync, const std::string& default_namespace) {
   std::vector<LockRequest> out;
   auto namespace_of = [&](const Json& item) {
@@ -36,7 +27,7 @@ Result<std::vector<LockRequest>> lock_requests(const Json& sync, const std::stri
   auto add_mutex = [&](const Json& m) -> Status {
     std::string name = string_field(m, "name");
     if (name.empty()) return invalid_argument("synchronization mutex needs a name");
-    out.push_back(LockRequest{namespace_of(m) + "/Mutex/" + name, true, "", ""});
+    out.push_back(LockRequest{namespace_of(m) + "/Mutex/" + name, true, namespace_of(m), "", ""});
     return Status::ok();
   };
   auto add_semaphore = [&](const Json& s) -> Status {
@@ -46,7 +37,7 @@ Result<std::vector<LockRequest>> lock_requests(const Json& sync, const std::stri
       return invalid_argument("synchronization semaphore needs configMapKeyRef.name and .key (database semaphores "
                               "are not available here)");
     }
-    out.push_back(LockRequest{namespace_of(s) + "/ConfigMap/" + name + "/" + key, false, name, key});
+    out.push_back(LockRequest{namespace_of(s) + "/ConfigMap/" + name + "/" + key, false, namespace_of(s), name, key});
     return Status::ok();
   };
   if (auto m = sync.find("mutex"); m != sync.end() && m->is_object()) SKIFF_RETURN_IF_ERROR(add_mutex(*m));
@@ -62,82 +53,107 @@ Result<std::vector<LockRequest>> lock_requests(const Json& sync, const std::stri
 
 }  // namespace
 
-Result<std::string> Engine::Impl::acquire_locks(const std::string& holder, const Json& sync) {
-  auto requests = lock_requests(sync, options.namespace_);
-  if (!requests) return requests.status();
-  std::string waiting;
-  for (const auto& request : *requests) {
-    auto it = locks.find(request.key);
-    if (it == locks.end()) {
-      SyncLock lock;
-      lock.key = request.key;
-      lock.mutex = request.mutex;
-      if (!request.mutex) {
-        const spec::Object* cm = templates.find_object("ConfigMap", request.configmap);
-        const Json data = cm ? cm->doc.value("data", Json::object()) : Json::object();
-        const Json value = data.value(request.configmap_key, Json());
-        std::string text = value.is_string() ? value.get<std::string>() : value.is_number() ? value.dump() : "";
-        try {
-          size_t used = 0;
-          lock.limit = std::stoll(text, &used);
-          if (used != text.size()) throw std::invalid_argument(text);
-        } catch (const std::exception&) {
-          return invalid_argument("failed to get semaphore limit for " + request.key + ": ConfigMap '" +
-                                  request.configmap + "' has no integer at key '" + request.configmap_key + "'");
-        }
-      }
-      it = locks.emplace(request.key, std::move(lock)).first;
-    }
-    SyncLock& lock = it->second;
-    if (std::find(lock.holders.begin(), lock.holders.end(), holder) != lock.holders.end()) continue;
-    const bool full = static_cast<long long>(lock.holders.size()) >= lock.limit;
-    const bool queued_behind = !lock.waiting.empty() && lock.waiting.front() != holder;
-    if ((full || queued_behind) && waiting.empty()) {
-      waiting = "Waiting for " + lock.key + " lock. Lock status: " +
-                std::to_string(lock.limit - static_cast<long long>(lock.holders.size())) + "/" +
-                std::to_string(lock.limit);
-      waiting_lock[holder] = lock.key;
-    }
+Result<Engine::Impl::LockClaim*> Engine::Impl::claim_locks(const std::string& holder, const Json& sync) {
+  auto it = lock_claims.find(holder);
+  if (it == lock_claims.end()) {
+    auto requests = lock_requests(sync, options.namespace_);
+    if (!requests) return requests.status();
+    LockClaim claim;
+    claim.locks = std::move(*requests);
+    claim.requested_at = now;
+    it = lock_claims.emplace(holder, std::move(claim)).first;
+    Action ask;
+    ask.kind = Action::Kind::kAcquireLocks;
+    ask.node_id = holder;
+    ask.locks = it->second.locks;
+    actions.push_back(std::move(ask));
   }
-  for (const auto& request : *requests) {
-    SyncLock& lock = locks.at(request.key);
-    const bool holds = std::find(lock.holders.begin(), lock.holders.end(), holder) != lock.holders.end();
-    const bool queued = std::find(lock.waiting.begin(), lock.waiting.end(), holder) != lock.waiting.end();
-    if (!waiting.empty()) {
-      if (!holds && !queued) lock.waiting.push_back(holder);
-      continue;
-    }
-    if (!holds) lock.holders.push_back(holder);
-    if (queued) lock.waiting.erase(std::find(lock.waiting.begin(), lock.waiting.end(), holder));
-  }
-  if (waiting.empty()) waiting_lock.erase(holder);
-  return waiting;
+  if (!it->second.error.empty()) return invalid_argument(it->second.error);
+  return &it->second;
 }
 
 void Engine::Impl::release_locks(const std::string& holder) {
-  for (auto& [key, lock] : locks) {
-    auto held = std::find(lock.holders.begin(), lock.holders.end(), holder);
-    if (held != lock.holders.end()) {
-      lock.holders.erase(held);
-      progressed = true;
-    }
-    auto queued = std::find(lock.waiting.begin(), lock.waiting.end(), holder);
-    if (queued != lock.waiting.end()) lock.waiting.erase(queued);
+  auto it = lock_claims.find(holder);
+  if (it == lock_claims.end()) return;
+  lock_claims.erase(it);
+  Action release;
+  release.kind = Action::Kind::kReleaseLocks;
+  release.node_id = holder;
+  actions.push_back(std::move(release));
+}
+
+void Engine::Impl::answer_locks(const Event& event) {
+  auto it = lock_claims.find(event.node_id);
+  if (it == lock_claims.end()) return;  // released since it asked
+  LockClaim& claim = it->second;
+  claim.answered = true;
+  if (!event.error.empty()) {
+    claim.error = event.error;
+  } else if (event.lock_acquired) {
+    claim.held = true;
+    claim.waiting_message.clear();
+    claim.waiting_key.clear();
+    claim.waiting_holders.clear();
+  } else {
+    claim.waiting_message = event.message;
+    claim.waiting_key = event.lock_key;
+    claim.waiting_holders = event.lock_holders;
   }
-  waiting_lock.erase(holder);
+}
+
+bool Engine::Impl::workflow_waits_for_locks() {
+  auto it = lock_claims.find(options.name);
+  if (it == lock_claims.end() || it->second.held) return false;
+  const LockClaim& claim = it->second;
+  if (!claim.error.empty()) {
+    status.phase = Phase::kFailed;
+    status.message = "Failed to acquire the synchronization lock. " + claim.error;
+    status.finished_at = now;
+    release_locks(options.name);
+    return false;
+  }
+  // A shutdown of a workflow that never ran ends it at once.
+  if (terminating) {
+    status.phase = Phase::kFailed;
+    status.message = shutdown_workflow_message;
+    status.finished_at = now;
+    release_locks(options.name);
+    return false;
+  }
+  status.phase = Phase::kPending;
+  status.message = claim.waiting_message;
+  return true;
 }
 
 Json Engine::Impl::synchronization_json() const {
   Json mutex_holding = Json::array(), mutex_waiting = Json::array();
   Json semaphore_holding = Json::array(), semaphore_waiting = Json::array();
-  for (const auto& [key, lock] : locks) {
-    if (lock.mutex) {
-      for (const auto& h : lock.holders) mutex_holding.push_back(Json{{"mutex", key}, {"holder", h}});
-      if (!lock.waiting.empty()) mutex_waiting.push_back(Json{{"mutex", key}, {"holder", lock.waiting.front()}});
-    } else {
-      if (!lock.holders.empty()) semaphore_holding.push_back(Json{{"semaphore", key}, {"holders", lock.holders}});
-      if (!lock.waiting.empty()) semaphore_waiting.push_back(Json{{"semaphore", key}, {"holders", lock.waiting}});
+  std::map<std::string, Json> semaphore_holders;  // key -> holders, in key order
+  for (const auto& [holder, claim] : lock_claims) {
+    if (claim.held) {
+      for (const auto& lock : claim.locks) {
+        if (lock.mutex) {
+          mutex_holding.push_back(Json{{"mutex", lock.key}, {"holder", holder}});
+        } else {
+          Json& holders = semaphore_holders[lock.key];
+          if (holders.is_null()) holders = Json::array();
+          holders.push_back(holder);
+        }
+      }
+      continue;
     }
+    if (claim.waiting_key.empty()) continue;
+    const bool mutex = claim.waiting_key.find("/Mutex/") != std::string::npos;
+    if (mutex) {
+      if (!claim.waiting_holders.empty()) {
+        mutex_waiting.push_back(Json{{"mutex", claim.waiting_key}, {"holder", claim.waiting_holders.front()}});
+      }
+    } else {
+      semaphore_waiting.push_back(Json{{"semaphore", claim.waiting_key}, {"holders", claim.waiting_holders}});
+    }
+  }
+  for (auto& [key, holders] : semaphore_holders) {
+    semaphore_holding.push_back(Json{{"semaphore", key}, {"holders", holders}});
   }
   Json out = Json::object();
   if (!mutex_holding.empty()) out["mutex"]["holding"] = mutex_holding;
@@ -147,36 +163,47 @@ Json Engine::Impl::synchronization_json() const {
   return out;
 }
 
+std::vector<Engine::LockClaim> Engine::lock_claims() const {
+  std::vector<LockClaim> out;
+  for (const auto& [holder, claim] : impl_->lock_claims) {
+    if (!claim.error.empty()) continue;
+    out.push_back(LockClaim{holder, claim.locks, claim.requested_at, claim.answered, claim.held});
+  }
+  return out;
+}
+
 std::optional<Node*> Engine::Impl::hold_for_locks(const ExecuteRequest& request, const ResolvedTemplate& resolved,
                                                  const Json& tmpl, const Json& inputs, const Json& sync) {
   Node* node = find_node_by_name(request.node_name);
   if (node && node->fulfilled()) return node;
   if (!node && (!may_start(request) || !parallelism_allows(request))) return nullptr;
   const std::string id = node ? node->id : free_node_id(request.node_name);
-  auto waiting = acquire_locks(id, sync);
-  if (!waiting) {
+  auto claim = claim_locks(id, sync);
+  if (!claim) {
     if (!node) {
       node = &create_node(request.node_name, request.display_name, NodeType::kSkipped, Phase::kError,
-                          request.boundary_id, waiting.status().message());
+                          request.boundary_id, claim.status().message());
       record_named_template(*node, *request.holder);
       adopt(*node, request);
     }
-    set_phase(*node, Phase::kError, waiting.status().message());
+    set_phase(*node, Phase::kError, claim.status().message());
     return node;
   }
-  if (waiting->empty()) {
+  LockClaim& held = **claim;
+  if (held.held) {
     // Acquired: a node that waited takes up its run.
-    if (node && node->message.rfind("Waiting for ", 0) == 0) {
-      node->message.clear();
-      if (node->type != NodeType::kPod) node->phase = Phase::kRunning;
+    if (node && !held.taken_up) {
+      if (node->message.rfind("Waiting for ", 0) == 0) node->message.clear();
+      if (node->type != NodeType::kPod && node->phase == Phase::kPending) node->phase = Phase::kRunning;
       progressed = true;
     }
+    held.taken_up = true;
     return std::nullopt;
   }
   if (!node) {
-    node = &create_waiting_node(request, resolved, tmpl, inputs, *waiting);
-  } else if (node->message != *waiting) {
-    node->message = *waiting;
+    node = &create_waiting_node(request, resolved, tmpl, inputs, held.waiting_message);
+  } else if (node->message != held.waiting_message) {
+    node->message = held.waiting_message;
     progressed = true;
   }
   return node;

@@ -79,6 +79,20 @@ Result<std::string> substitute(std::string_view text, const Scope& scope,
 // left alone). Errors name the JSON path of the string that failed.
 Status substitute_json(Json& value, const Scope& scope, Unresolved mode = Unresolved::kKeep);
 
+// A time.Time an environment may hold (for evaluate_template_condition or
+// evaluate_expression with a Json env): expressions compare and subtract it
+// (`(now() - t).Seconds()`).
+Json time_value(Time t);
+
+// A condition over typed variables, as Argo evaluates a CronWorkflow's
+// `when`: `{{=expr}}` tags are evaluated against env and `{{a.b}}` tags
+// looked up in it by dotted path (anything unresolved is an error), then
+// the text that remains is evaluated as an expr-lang expression against env
+// and must give a boolean. now() reads `now`.
+Result<bool> evaluate_template_condition(std::string_view text, const Json& env, Time now);
+// The syntax of such a condition alone: tags closed, expressions parse.
+Status check_template_condition(std::string_view text);
+
 // The names of the simple tags in text, in order ("{{inputs.parameters.x}}"
 // -> "inputs.parameters.x"); expression tags are not included.
 std::vector<std::string> simple_tags(std::string_view text);

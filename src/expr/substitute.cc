@@ -4,9 +4,11 @@
 #include <cctype>
 #include <optional>
 
+#include "expr/dates.h"
 #include "expr/exprlang.h"
 #include "expr/expr.h"
 #include "expr/go_format.h"
+#include "expr/go_time.h"
 
 namespace skiff::expr {
 namespace {
@@ -35,6 +37,8 @@ bool is_awaited_variable(const std::string& path) {
 class Substituter {
  public:
   Substituter(const Scope& scope, Unresolved mode) : scope_(scope), mode_(mode) {}
+  // Typed variables: simple tags are looked up in `env` by dotted path.
+  Substituter(const Json& env, Unresolved mode) : scope_(kNoScope), mode_(mode), env_(env), typed_(true) {}
 
   Result<std::string> run(std::string_view text) {
     std::string out;
@@ -68,6 +72,12 @@ class Substituter {
     if (it != scope_.end()) {
       out->append(it->second);
       return Status::ok();
+    }
+    if (typed_) {
+      if (const Json* value = lookup(*env_, std::string(trimmed))) {
+        out->append(value->is_string() ? value->get<std::string>() : internal::go_sprint(internal::plain_json(*value)));
+        return Status::ok();
+      }
     }
     // "{{ {{x}} }}": the tag ends at the inner "}}", so Argo resolves the
     // inner name and re-emits the outer opening braces.
@@ -137,9 +147,24 @@ class Substituter {
     return *env_;
   }
 
+  static const Json* lookup(const Json& env, const std::string& dotted) {
+    const Json* at = &env;
+    size_t start = 0;
+    while (true) {
+      size_t dot = dotted.find('.', start);
+      std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (!at->is_object() || internal::is_time(*at) || !at->contains(part)) return nullptr;
+      at = &(*at)[part];
+      if (dot == std::string::npos) return at;
+      start = dot + 1;
+    }
+  }
+
+  static inline const Scope kNoScope{};
   const Scope& scope_;
   Unresolved mode_;
   std::optional<Json> env_;
+  bool typed_ = false;
 };
 
 Status substitute_in_place(Json& value, Substituter& substituter, const std::string& path) {
@@ -172,6 +197,53 @@ Result<std::string> substitute(std::string_view text, const Scope& scope, Unreso
 Status substitute_json(Json& value, const Scope& scope, Unresolved mode) {
   Substituter substituter(scope, mode);
   return substitute_in_place(value, substituter, "");
+}
+
+Json time_value(Time t) {
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  return internal::make_time(internal::add_duration(internal::GoTime{}, nanos));
+}
+
+Result<bool> evaluate_template_condition(std::string_view text, const Json& env, Time now) {
+  Json clocked = env.is_object() ? env : Json::object();
+  clocked[internal::kClockKey] =
+      std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+  Substituter substituter(clocked, Unresolved::kError);
+  auto replaced = substituter.run(text);
+  if (!replaced.is_ok()) return replaced.status();
+  auto tree = internal::parse_expression(*replaced);
+  if (!tree.is_ok()) return invalid_argument("failed to evaluate '" + *replaced + "': " + tree.status().message());
+  auto value = internal::evaluate_tree(**tree, *replaced, clocked);
+  if (!value.is_ok()) return invalid_argument("failed to evaluate '" + *replaced + "': " + value.status().message());
+  if (!value->is_boolean()) {
+    return invalid_argument("expected a boolean from '" + *replaced + "', got " + internal::go_sprint(*value));
+  }
+  return value->get<bool>();
+}
+
+Status check_template_condition(std::string_view text) {
+  size_t at = 0;
+  bool tagged = false;
+  while (true) {
+    size_t open = text.find("{{", at);
+    if (open == std::string_view::npos) break;
+    size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      return invalid_argument("cannot find end tag=\"}}\" in the template=" + go_quote(text));
+    }
+    std::string_view tag = text.substr(open + 2, close - open - 2);
+    if (tag.substr(0, 1) == "=") {
+      auto tree = internal::parse_expression(tag.substr(1));
+      if (!tree.is_ok()) return invalid_argument("failed to parse expression: " + tree.status().message());
+    }
+    tagged = true;
+    at = close + 2;
+  }
+  if (!tagged) {
+    auto tree = internal::parse_expression(text);
+    if (!tree.is_ok()) return invalid_argument("failed to parse expression: " + tree.status().message());
+  }
+  return Status::ok();
 }
 
 std::vector<std::string> simple_tags(std::string_view text) {

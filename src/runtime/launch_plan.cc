@@ -113,7 +113,7 @@ std::vector<std::string> container_words(const StepSpec& spec, const std::string
 }
 
 LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const StepPaths& paths,
-                       const HostSetup& host) {
+                       const HostSetup& host, bool detached) {
   LaunchPlan plan;
   const bool sandboxed = !host.bwrap.empty();
 
@@ -173,19 +173,32 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
     }
   }
 
+  const std::string guard = host.tool_exe.empty() ? host.self_exe : host.tool_exe;
   if (sandboxed) {
     plan.request.executable = host.bwrap;
     plan.request.argv = {"bwrap"};
-    for (std::string& option : layout.bwrap_options(host.die_with_parent, kInfoFd)) {
+    for (std::string& option : layout.bwrap_options(detached, detached ? -1 : kInfoFd)) {
       plan.request.argv.push_back(std::move(option));
     }
     plan.request.argv.push_back("--");
+    if (detached) {
+      // The guard is the namespace's init; it finds the command as bwrap
+      // would (a bare name on the step's PATH).
+      plan.request.argv.insert(plan.request.argv.end(),
+                               {host.tool_exe.empty() ? kSelfContainerPath : kToolContainerPath, "step-guard",
+                                "--record", kRecordContainerDir, words[0]});
+    }
     plan.request.argv.insert(plan.request.argv.end(), words.begin(), words.end());
-    plan.request.want_info_pipe = true;
-  } else if (host.die_with_parent && !host.self_exe.empty()) {
+    plan.request.want_info_pipe = !detached;
+  } else if (detached) {
+    plan.request.executable = guard;
+    plan.request.argv = {"skiff", "step-guard", "--record", paths.record, resolved};
+    plan.request.argv.insert(plan.request.argv.end(), words.begin(), words.end());
+    plan.request.cwd = layout.cwd();
+  } else if (!host.self_exe.empty()) {
     // Without a pid namespace, skiff's step guard holds the step's process
     // tree together and ends it with the step, or with skiff.
-    plan.request.executable = host.tool_exe.empty() ? host.self_exe : host.tool_exe;
+    plan.request.executable = guard;
     plan.request.argv = {"skiff", "step-guard", std::to_string(::getpid()), resolved};
     plan.request.argv.insert(plan.request.argv.end(), words.begin(), words.end());
     plan.request.cwd = layout.cwd();
@@ -194,6 +207,7 @@ LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const Ste
     plan.request.argv = words;
     plan.request.cwd = layout.cwd();
   }
+  plan.request.new_session = detached;
   return plan;
 }
 

@@ -20,7 +20,9 @@ struct HostSetup {
   std::string host_path;  // PATH the steps start from
   std::string lang;
   std::string shim_dir;   // host directory of helper commands; may be empty
-  bool die_with_parent = true;
+  // Steps may outlive the runtime (detached): each runs under a recording
+  // step guard. Needs self_exe or tool_exe.
+  bool detach = false;
   std::string nsenter;  // enters a running sandbox; empty when absent
 };
 
@@ -30,8 +32,10 @@ struct LaunchPlan {
   std::string error;
 };
 
+// `detached`: the step outlives the runtime, its guard records its end in
+// paths.record (see agent/step_guard.h); else it dies with the runtime.
 LaunchPlan plan_launch(const StepSpec& spec, const StepLayout& layout, const StepPaths& paths,
-                       const HostSetup& host);
+                       const HostSetup& host, bool detached = false);
 
 // The words the container runs: command (or the image's entrypoint and
 // default arguments), the script path, then args.

@@ -19,10 +19,14 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <set>
 #include <unordered_map>
 
+#include "agent/step_guard.h"
 #include "base/strings.h"
 #include "runtime/launch_plan.h"
+#include "runtime/pod_network.h"
 #include "runtime/process.h"
 #include "runtime/runtime.h"
 #include "runtime/sandbox.h"
@@ -46,10 +50,11 @@ std::string safe_component(const std::string& id) {
   return out;
 }
 
-bool bwrap_works(const std::string& bwrap) {
+bool bwrap_works(const std::string& bwrap, bool own_network = false) {
   internal::SpawnRequest probe;
   probe.executable = bwrap;
   probe.argv = {"bwrap", "--dev-bind", "/", "/", "--unshare-pid", "--", "/bin/true"};
+  if (own_network) probe.argv.insert(probe.argv.begin() + 1, "--unshare-net");
   auto process = internal::spawn_process(probe);
   if (!process) return false;
   return internal::reap_pidfd(process->pidfd.get(), /*block=*/true) == 0;
@@ -78,7 +83,7 @@ class LocalRuntime final : public Runtime {
     host_.lang = lang ? lang : "";
     host_.self_exe = options.self_exe;
     host_.tool_exe = step_tool_beside(options.self_exe);
-    host_.die_with_parent = options.steps_die_with_runtime;
+    host_.detach = !options.steps_die_with_runtime && !(host_.tool_exe.empty() && host_.self_exe.empty());
     ::mkdir(options.root.c_str(), 0755);
     host_.shim_dir = internal::make_shims(options.root + "/.bin", host_.host_path);
     if (options.sandbox) {
@@ -102,21 +107,30 @@ class LocalRuntime final : public Runtime {
     watch_fd(timer_fd_.get(), &timer_watch_);
   }
 
+  // Detached steps keep running, for the next runtime to adopt.
   ~LocalRuntime() override {
-    for (auto& [id, step] : steps_) step->kill_now();
+    for (auto& [id, step] : steps_) {
+      if (!step->detached()) step->kill_now();
+    }
   }
 
-  Status launch(const StepSpec& spec) override {
-    if (steps_.count(spec.id)) return failed_precondition("step " + spec.id + " is already running");
+  Status launch(const StepSpec& requested) override {
+    if (steps_.count(requested.id)) return failed_precondition("step " + requested.id + " is already running");
+    StepSpec spec = requested;
+    std::string pod_ip;
+    if (spec.own_network && own_networks_work()) pod_ip = choose_pod_ip(spec.pod_ip);
+    spec.own_network = !pod_ip.empty();
     auto paths = internal::StepPaths::under(options_.root, safe_component(spec.id));
     if (::mkdir(paths.dir.c_str(), 0755) != 0 && errno != EEXIST) {
       return internal_error("cannot create " + paths.dir + ": " + std::strerror(errno));
     }
-    auto layout = sandboxed() ? internal::StepLayout::sandboxed(spec, paths, host_.shim_dir, host_.self_exe,
-                                                                        host_.tool_exe)
-                              : Result<internal::StepLayout>(internal::StepLayout::direct(spec, paths));
+    // A step with a network of its own is reached through a forwarder this
+    // process runs: it ends with it, and runs again with its pod IP.
+    const bool detached = host_.detach && !spec.dies_with_runtime && spec.enter_step.empty() && !spec.own_network;
+    auto layout = make_layout(spec, paths, detached);
     if (!layout) return layout.status().with_context("step " + spec.name);
     SKIFF_RETURN_IF_ERROR(layout->prepare());
+    if (detached) SKIFF_RETURN_IF_ERROR(clear_record(paths));
     if (spec.script_source) {
       std::ofstream script(paths.script, std::ios::trunc | std::ios::binary);
       script << *spec.script_source;
@@ -126,7 +140,7 @@ class LocalRuntime final : public Runtime {
       ::chmod(paths.script.c_str(), 0755);
     }
 
-    auto step = std::make_unique<StepState>(spec, paths, std::move(layout.value()), sandboxed());
+    auto step = std::make_unique<StepState>(spec, paths, std::move(layout.value()), sandboxed(), detached);
     step->started = now_from(Clock::now());
     const int keep = spec.append_log ? 0 : O_TRUNC;
     step->log = Fd(::open(paths.log.c_str(), O_WRONLY | O_CREAT | keep | O_APPEND | O_CLOEXEC, 0644));
@@ -136,19 +150,71 @@ class LocalRuntime final : public Runtime {
     if (auto it = steps_.find(spec.enter_step); !spec.enter_step.empty() && it != steps_.end()) {
       if (!it->second->finished_running()) target = it->second.get();
     }
-    internal::LaunchPlan plan =
-        target ? plan_entering(spec, *target, *step) : internal::plan_launch(spec, step->layout, paths, host_);
+    internal::LaunchPlan plan = target ? plan_entering(spec, *target, *step)
+                                       : internal::plan_launch(spec, step->layout, paths, host_, detached);
     if (!plan.error.empty()) {
       step->fail_to_start(plan.error);
     } else {
+      // A detached step writes its own log: nothing of it goes through us.
+      if (detached) plan.request.output_fd = step->log.get();
       auto process = internal::spawn_process(plan.request);
       if (!process) return process.status().with_context("step " + spec.name);
       step->attach(std::move(process.value()));
+      if (detached) {
+        step->log.reset();
+        note_process(paths, step->leader_pid(), step->leader_start_ticks());
+      }
       watch_fd(step->leader_pidfd.get(), &step->leader_watch);
-      watch_fd(step->out.get(), &step->out_watch);
-      watch_fd(step->err.get(), &step->err_watch);
+      if (step->out.valid()) watch_fd(step->out.get(), &step->out_watch);
+      if (step->err.valid()) watch_fd(step->err.get(), &step->err_watch);
       if (step->info.valid()) watch_fd(step->info.get(), &step->info_watch);
     }
+    if (!pod_ip.empty()) pod_ips_[spec.id] = pod_ip;
+    steps_.emplace(spec.id, std::move(step));
+    return Status::ok();
+  }
+
+  std::optional<StepProcess> process_of(const std::string& id) const override {
+    auto it = steps_.find(id);
+    if (it == steps_.end() || !it->second->detached() || it->second->leader_pid() <= 0) return std::nullopt;
+    return StepProcess{it->second->leader_pid(), it->second->leader_start_ticks()};
+  }
+
+  std::optional<StepProcess> find_process(const std::string& id, Time not_before) const override {
+    auto paths = internal::StepPaths::under(options_.root, safe_component(id));
+    std::string text;
+    if (read_file(paths.record + "/process", &text)) {
+      long long pid = 0, noted_us = 0;
+      unsigned long long ticks = 0;
+      if (std::sscanf(text.c_str(), "%lld %llu %lld", &pid, &ticks, &noted_us) != 3 || pid <= 0) return std::nullopt;
+      if (noted_us < not_before.time_since_epoch().count()) return std::nullopt;
+      return StepProcess{pid, ticks};
+    }
+    // A runtime that died while it started the step (before the note) may
+    // still have started it: its leader, alone in its session, names the
+    // step's record directory on its command line (the guard's --record,
+    // bwrap's --bind).
+    pid_t leader = internal::find_session_leader_with(paths.record);
+    if (unsigned long long ticks = leader > 0 ? internal::process_start_ticks(leader) : 0; ticks != 0) {
+      return StepProcess{leader, ticks};
+    }
+    // Or it has ended already, and recorded how.
+    auto end = agent::read_recorded_end(paths.record);
+    if (end && end->finished_unix_ns / 1000 >= not_before.time_since_epoch().count()) return StepProcess{0, 0};
+    return std::nullopt;
+  }
+
+  Status adopt(const StepSpec& spec, const StepProcess& process) override {
+    if (steps_.count(spec.id)) return failed_precondition("step " + spec.id + " is already running");
+    auto paths = internal::StepPaths::under(options_.root, safe_component(spec.id));
+    // Its files were prepared by the runtime that launched it: only their
+    // places are needed, to read its outputs when it ends.
+    auto layout = make_layout(spec, paths, /*detached=*/true);
+    if (!layout) return layout.status().with_context("step " + spec.name);
+    auto step = std::make_unique<StepState>(spec, paths, std::move(layout.value()), sandboxed(), /*detached=*/true);
+    step->started = now_from(Clock::now());
+    step->adopt(static_cast<pid_t>(process.pid), process.start_ticks);
+    if (step->leader_pidfd.valid()) watch_fd(step->leader_pidfd.get(), &step->leader_watch);
     steps_.emplace(spec.id, std::move(step));
     return Status::ok();
   }
@@ -196,6 +262,11 @@ class LocalRuntime final : public Runtime {
 
   size_t running() const override { return steps_.size(); }
 
+  std::string pod_ip(const std::string& id) const override {
+    if (auto ip = pod_ips_.find(id); ip != pod_ips_.end()) return ip->second;
+    return steps_.count(id) ? "127.0.0.1" : "";
+  }
+
   Result<std::string> logs(const std::string& id) const override {
     auto paths = internal::StepPaths::under(options_.root, safe_component(id));
     std::string text;
@@ -205,6 +276,83 @@ class LocalRuntime final : public Runtime {
 
  private:
   bool sandboxed() const { return !host_.bwrap.empty(); }
+
+  // Whether steps can have a network of their own: bwrap can unshare the
+  // network (the kernel allows unprivileged user namespaces, or skiff runs
+  // privileged), and nsenter and the pod connector are there to reach in.
+  // Asked once, at the first step that wants one.
+  bool own_networks_work() {
+    if (own_networks_work_) return *own_networks_work_;
+    std::string missing;
+    if (!sandboxed()) {
+      missing = "the sandbox is off";
+    } else if (host_.nsenter.empty()) {
+      missing = "nsenter is not installed";
+    } else if (host_.tool_exe.empty() && host_.self_exe.empty()) {
+      missing = "the skiff executable is unknown";
+    } else if (!bwrap_works(host_.bwrap, /*own_network=*/true)) {
+      missing = "bubblewrap cannot create a network namespace";
+    }
+    own_networks_work_ = missing.empty();
+    // Without a sandbox, sharing the host's network is what was asked for.
+    if (!missing.empty() && sandboxed()) {
+      std::fprintf(stderr,
+                   "skiff: warning: daemon steps share the host's network (%s): their IP is 127.0.0.1, and two "
+                   "daemons cannot listen on the same port\n",
+                   missing.c_str());
+    }
+    return *own_networks_work_;
+  }
+
+  std::string choose_pod_ip(const std::string& wanted) const {
+    std::set<std::string> taken;
+    for (const auto& [id, ip] : pod_ips_) taken.insert(ip);
+    if (!wanted.empty() && !taken.count(wanted)) return wanted;
+    return internal::choose_pod_ip(taken);
+  }
+
+  internal::PodForwarder& forwarder() {
+    if (!forwarder_) {
+      internal::ForwarderOptions options;
+      options.nsenter = host_.nsenter;
+      options.connector = host_.tool_exe.empty() ? host_.self_exe : host_.tool_exe;
+      forwarder_ = std::make_unique<internal::PodForwarder>(options);
+    }
+    return *forwarder_;
+  }
+
+  Result<internal::StepLayout> make_layout(const StepSpec& spec, const internal::StepPaths& paths,
+                                           bool detached) const {
+    if (!sandboxed()) return internal::StepLayout::direct(spec, paths);
+    return internal::StepLayout::sandboxed(spec, paths, host_.shim_dir, host_.self_exe, host_.tool_exe, detached);
+  }
+
+  // A detached step's record starts empty: what a previous run of the same
+  // id recorded must not be taken for this run's end.
+  static Status clear_record(const internal::StepPaths& paths) {
+    if (::mkdir(paths.record.c_str(), 0755) != 0 && errno != EEXIST) {
+      return internal_error("cannot create " + paths.record + ": " + std::strerror(errno));
+    }
+    for (const char* name : {"/completion", "/completion.tmp", "/stdout", "/process"}) {
+      ::unlink((paths.record + name).c_str());
+    }
+    return Status::ok();
+  }
+
+  // Written whole and renamed into place (see find_process): "<pid>
+  // <start ticks> <when, in microseconds since the epoch>".
+  static void note_process(const internal::StepPaths& paths, pid_t pid, unsigned long long start_ticks) {
+    std::string temp = paths.record + "/process.tmp";
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    // The time is the file's own: a file's modification time is coarser
+    // than the clock the journal uses.
+    std::string text = std::to_string(pid) + " " + std::to_string(start_ticks) + " " +
+                       std::to_string(now_from(Clock::now()).time_since_epoch().count()) + "\n";
+    [[maybe_unused]] ssize_t n = ::write(fd, text.data(), text.size());
+    ::close(fd);
+    ::rename(temp.c_str(), (paths.record + "/process").c_str());
+  }
 
   // A step run inside `target`'s sandbox: its command resolved as the target
   // sees its files, then started by nsenter in the target's user, mount and
@@ -230,7 +378,9 @@ class LocalRuntime final : public Runtime {
     ::readlink("/proc/self/ns/user", own_ns, sizeof own_ns - 1);
     ::readlink(("/proc/" + pid + "/ns/user").c_str(), step_ns, sizeof step_ns - 1);
     if (std::string(own_ns) != step_ns) entering.insert(entering.end(), {"--user", "--preserve-credentials"});
-    entering.insert(entering.end(), {"--mount", "--pid", "--wd=" + target.layout.cwd(), "--"});
+    entering.insert(entering.end(), {"--mount", "--pid"});
+    if (target.spec.own_network) entering.push_back("--net");
+    entering.insert(entering.end(), {"--wd=" + target.layout.cwd(), "--"});
     entering.insert(entering.end(), words + 1, argv.end());
     plan.request.executable = host_.nsenter;
     plan.request.argv = std::move(entering);
@@ -294,6 +444,10 @@ class LocalRuntime final : public Runtime {
     if (step.init_pidfd.valid() && !step.init_watched) {
       watch_fd(step.init_pidfd.get(), &step.init_watch);
       step.init_watched = true;
+      // Its network namespace exists now: the host can reach into it.
+      if (auto ip = pod_ips_.find(step.spec.id); ip != pod_ips_.end()) {
+        forwarder().add(step.spec.id, ip->second, step.init_pid());
+      }
     }
   }
 
@@ -317,6 +471,7 @@ class LocalRuntime final : public Runtime {
       }
       done->push_back(it->second->completion());
       unwatch(*it->second);
+      if (pod_ips_.erase(it->first) && forwarder_) forwarder_->remove(it->first);
       it = steps_.erase(it);
     }
   }
@@ -348,6 +503,10 @@ class LocalRuntime final : public Runtime {
   std::vector<std::unique_ptr<Watch>> external_watches_;
   bool woken_ = false;
   std::map<std::string, std::unique_ptr<StepState>> steps_;
+  std::map<std::string, std::string> pod_ips_;  // steps with a network of their own -> pod IP
+  std::optional<bool> own_networks_work_;
+  // Declared last: destroyed first, before the steps it reaches into.
+  std::unique_ptr<internal::PodForwarder> forwarder_;
 };
 
 }  // namespace

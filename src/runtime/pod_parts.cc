@@ -20,6 +20,8 @@ StepSpec container_step(const StepSpec& pod, const ContainerSpec& c) {
   step.mounts = c.mounts;
   step.termination_grace = pod.termination_grace;
   step.env.emplace_back("ARGO_CONTAINER_NAME", c.name);
+  // The pod is sequenced here: its containers cannot be taken over apart.
+  step.dies_with_runtime = true;
   return step;
 }
 
@@ -33,6 +35,7 @@ StepSpec probe_step(const StepSpec& container, const Probe& probe) {
   step.output_paths.clear();
   step.script_source.reset();
   step.enter_step = container.id;  // it checks what the container sees
+  step.own_network = false;        // it enters the container's network, or stays on the host's
   return step;
 }
 

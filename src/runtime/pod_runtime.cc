@@ -109,6 +109,22 @@ class PodRuntime final : public Runtime {
     return Status::ok();
   }
 
+  std::optional<StepProcess> process_of(const std::string& id) const override {
+    return plain_.count(id) ? inner_->process_of(id) : std::nullopt;
+  }
+
+  std::optional<StepProcess> find_process(const std::string& id, Time not_before) const override {
+    return inner_->find_process(id, not_before);
+  }
+
+  Status adopt(const StepSpec& spec, const StepProcess& process) override {
+    if (spec.is_pod()) return failed_precondition("a pod's containers cannot be taken over");
+    if (pods_.count(spec.id) || plain_.count(spec.id)) return failed_precondition("step " + spec.id + " is already running");
+    SKIFF_RETURN_IF_ERROR(inner_->adopt(spec, process));
+    plain_.insert(spec.id);
+    return Status::ok();
+  }
+
   void cancel(const std::string& id) override {
     auto it = pods_.find(id);
     if (it == pods_.end()) {
@@ -161,6 +177,16 @@ class PodRuntime final : public Runtime {
   void wake_on_readable(int fd) override { inner_->wake_on_readable(fd); }
 
   size_t running() const override { return plain_.size() + pods_.size(); }
+
+  // A pod's address is its main container's, which holds its network.
+  std::string pod_ip(const std::string& id) const override {
+    auto pod = pods_.find(id);
+    if (pod == pods_.end()) return inner_->pod_ip(id);
+    for (const auto& c : pod->second.containers) {
+      if (c.role == Role::kMain && c.state == State::kRunning && c.step.own_network) return inner_->pod_ip(c.step.id);
+    }
+    return "127.0.0.1";
+  }
 
   std::vector<std::string> take_ready() override { return std::exchange(ready_, {}); }
 
@@ -463,7 +489,10 @@ class PodRuntime final : public Runtime {
           }
           continue;
         }
-        if (probe_local_port(probe.port, probe.http, probe.http_path, probe.timeout)) {
+        // Through the same entry as other steps: the container's pod IP.
+        const std::string address = inner_->pod_ip(c.step.id);
+        if (probe_local_port(address.empty() ? "127.0.0.1" : address, probe.port, probe.http, probe.http_path,
+                             probe.timeout)) {
           c.ready = true;
         } else {
           c.next_probe = clock_now() + probe.period;

@@ -33,7 +33,8 @@ bool wait_for(int fd, short events, Mono::time_point deadline) {
 
 }  // namespace
 
-bool probe_local_port(int port, bool http, const std::string& http_path, Duration timeout) {
+bool probe_local_port(const std::string& address, int port, bool http, const std::string& http_path,
+                      Duration timeout) {
   if (port <= 0 || port > 65535) return false;
   const auto deadline = Mono::now() + std::chrono::duration_cast<Mono::duration>(timeout);
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -46,7 +47,7 @@ bool probe_local_port(int port, bool http, const std::string& http_path, Duratio
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) return false;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     if (errno != EINPROGRESS || !wait_for(fd, POLLOUT, deadline)) return false;
     int error = 0;
@@ -56,7 +57,7 @@ bool probe_local_port(int port, bool http, const std::string& http_path, Duratio
   if (!http) return true;
 
   const std::string path = http_path.empty() || http_path[0] != '/' ? "/" + http_path : http_path;
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: skiff-probe\r\n\r\n";
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + address + "\r\nUser-Agent: skiff-probe\r\n\r\n";
   size_t sent = 0;
   while (sent < request.size()) {
     ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

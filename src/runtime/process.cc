@@ -1,5 +1,6 @@
 #include "runtime/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -8,7 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -41,6 +45,56 @@ void set_nonblocking(int fd) {
 }
 
 int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+unsigned long long process_start_ticks(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[1024];
+  ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  // The command name (field 2) may hold spaces and parentheses: fields are
+  // counted from the last ')'.
+  const char* p = std::strrchr(text, ')');
+  if (!p) return 0;
+  int field = 2;
+  while (*p && field < 22) {
+    if (*p++ == ' ') ++field;
+  }
+  return std::strtoull(p, nullptr, 10);
+}
+
+pid_t find_session_leader_with(const std::string& argument) {
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return -1;
+  pid_t found = -1;
+  while (struct dirent* e = ::readdir(proc)) {
+    pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+    if (pid <= 0 || ::getsid(pid) != pid) continue;
+    int fd = ::open(("/proc/" + std::string(e->d_name) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    std::string words;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) words.append(buffer, static_cast<size_t>(n));
+    ::close(fd);
+    for (size_t start = 0; start < words.size();) {
+      size_t end = words.find('\0', start);
+      if (end == std::string::npos) end = words.size();
+      if (words.compare(start, end - start, argument) == 0) {
+        found = pid;
+        break;
+      }
+      start = end + 1;
+    }
+    if (found > 0) break;
+  }
+  ::closedir(proc);
+  return found;
+}
 
 int reap_pidfd(int pidfd, bool block) {
   siginfo_t info{};
@@ -95,15 +149,22 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 
 Result<SpawnedProcess> spawn_process(const SpawnRequest& request) {
   Pipe out, err, info;
-  SKIFF_RETURN_IF_ERROR(out.open());
-  SKIFF_RETURN_IF_ERROR(err.open());
+  const bool piped = request.output_fd < 0;
+  if (piped) {
+    SKIFF_RETURN_IF_ERROR(out.open());
+    SKIFF_RETURN_IF_ERROR(err.open());
+  }
   if (request.want_info_pipe) SKIFF_RETURN_IF_ERROR(info.open());
 
   SpawnAttrs spawn;
   posix_spawn_file_actions_addopen(&spawn.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&spawn.actions, out.write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&spawn.actions, err.write.get(), STDERR_FILENO);
-  if (request.want_info_pipe) posix_spawn_file_actions_adddup2(&spawn.actions, info.write.get(), kInfoFd);
+  posix_spawn_file_actions_adddup2(&spawn.actions, piped ? out.write.get() : request.output_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&spawn.actions, piped ? err.write.get() : request.output_fd, STDERR_FILENO);
+  if (request.want_info_pipe) {
+    posix_spawn_file_actions_adddup2(&spawn.actions, info.write.get(), kInfoFd);
+  } else if (request.channel_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&spawn.actions, request.channel_fd, kInfoFd);
+  }
   if (!request.cwd.empty()) posix_spawn_file_actions_addchdir_np(&spawn.actions, request.cwd.c_str());
 
   // The caller may block or ignore signals; the step must not inherit that.
@@ -117,7 +178,9 @@ Result<SpawnedProcess> spawn_process(const SpawnRequest& request) {
   posix_spawnattr_setsigmask(&spawn.attr, &empty_mask);
   posix_spawnattr_setsigdefault(&spawn.attr, &defaults);
   posix_spawnattr_setpgroup(&spawn.attr, 0);
-  posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // A new session makes the process the leader of a new group as well.
+  short group = request.new_session ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP;
+  posix_spawnattr_setflags(&spawn.attr, group | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<char*> argv = c_strings(request.argv);
   std::vector<char*> envp = c_strings(request.env);
@@ -136,8 +199,10 @@ Result<SpawnedProcess> spawn_process(const SpawnRequest& request) {
     ::waitpid(pid, nullptr, 0);
     return internal_error(std::string("pidfd_open: ") + std::strerror(e));
   }
-  process.stdout_read = std::move(out.read);
-  process.stderr_read = std::move(err.read);
+  if (piped) {
+    process.stdout_read = std::move(out.read);
+    process.stderr_read = std::move(err.read);
+  }
   if (request.want_info_pipe) process.info_read = std::move(info.read);
   return process;
 }

@@ -36,13 +36,20 @@ struct SpawnRequest {
   std::vector<std::string> env;  // "NAME=value"
   std::string cwd;               // empty: inherit
   bool want_info_pipe = false;   // a pipe on fd 3 (bwrap --info-fd 3)
+  int channel_fd = -1;           // else: this fd (the caller's) becomes fd 3
+  // >= 0: the process's stdout and stderr go to this file instead of pipes
+  // (a step that must outlive the caller writes its own log).
+  int output_fd = -1;
+  // A session of its own rather than only a process group: nothing that
+  // happens to the caller's terminal or session reaches it.
+  bool new_session = false;
 };
 
 // A started process, the leader of its own process group.
 struct SpawnedProcess {
   pid_t pid = -1;
   Fd pidfd;
-  Fd stdout_read;
+  Fd stdout_read;  // without output_fd
   Fd stderr_read;
   Fd info_read;  // when requested
 };
@@ -60,6 +67,15 @@ int open_pidfd(pid_t pid);
 // Reaps an exited child through its pidfd. Returns the exit code, 128+N
 // when killed by signal N, or -1 when it cannot be reaped.
 int reap_pidfd(int pidfd, bool block);
+
+// When the process started, in clock ticks since boot (/proc/<pid>/stat
+// field 22): with the pid, it names one process for good, where a pid alone
+// may be reused. 0 when the process is gone.
+unsigned long long process_start_ticks(pid_t pid);
+
+// The leader of its own session whose command line has `argument` as one of
+// its words; -1 when there is none.
+pid_t find_session_leader_with(const std::string& argument);
 
 // Sets O_NONBLOCK.
 void set_nonblocking(int fd);

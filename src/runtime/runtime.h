@@ -30,7 +30,7 @@ struct Mount {
 // accepts, tried every `period` from `initial_delay` on.
 struct Probe {
   std::vector<std::string> exec;  // non-empty: run this command
-  int port = 0;                   // httpGet / tcpSocket: a local port
+  int port = 0;                   // httpGet / tcpSocket: the container's port, at its pod_ip()
   std::string http_path;          // httpGet (else a TCP connect)
   bool http = false;
   Duration initial_delay{};
@@ -91,9 +91,20 @@ struct StepSpec {
   // Run inside the sandbox of this running step instead of a new one: its
   // namespaces, files, private /tmp and working directory (an exec probe).
   std::string enter_step;
+  // A network of its own, as a pod has (daemons): the step listens in a
+  // network namespace with only its loopback, and other steps reach its
+  // ports at pod_ip(). Needs the sandbox; without one the step shares the
+  // host's network. Only a pod's main container gets it.
+  bool own_network = false;
+  // The pod IP to give it (a pod run again keeps its address); empty: a
+  // fresh one. Ignored when another running step has it.
+  std::string pod_ip;
   // The step's log continues the one a previous run of the same id left
   // (a container run again by its retryStrategy) instead of replacing it.
   bool append_log = false;
+  // Ends with the runtime's process even where the runtime lets steps
+  // outlive it: the containers of a pod, which the runtime sequences itself.
+  bool dies_with_runtime = false;
 
   bool is_pod() const {
     return !init_containers.empty() || !sidecars.empty() || !container_set.empty() || readiness.has_value();
@@ -124,6 +135,10 @@ struct Completion {
   std::map<std::string, std::string> files;  // output_files that existed -> content
   std::map<std::string, std::string> output_paths;  // output_paths that exist -> host path
   std::string error;    // non-empty when the step could not be run at all
+  // An adopted step (Runtime::adopt) whose process was gone without having
+  // recorded its end: the machine went down, or something killed the step
+  // and its guard. `error` says so.
+  bool lost = false;
   Time started{};
   Time finished{};
   // A pod (StepSpec::is_pod): every container that ran, in the order init
@@ -133,6 +148,14 @@ struct Completion {
   std::vector<ContainerExit> containers;
 };
 
+// How to find a step's process again from another process (a controller
+// restarted after it died): its pid and its start time, which together name
+// one process for good where a pid alone may have been reused.
+struct StepProcess {
+  int64_t pid = 0;  // 0: none any more (see find_process)
+  uint64_t start_ticks = 0;  // /proc/<pid>/stat field 22
+};
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -140,6 +163,34 @@ class Runtime {
   // Starts the step and returns without waiting for it. An error means it
   // was not started (and no Completion will follow).
   virtual Status launch(const StepSpec& spec) = 0;
+
+  // A running step that outlives this runtime (see
+  // LocalOptions::steps_die_with_runtime): its process, for adopt().
+  // nullopt for a step that dies with the runtime, or that is not running.
+  virtual std::optional<StepProcess> process_of(const std::string& /*id*/) const { return std::nullopt; }
+
+  // The process a previous runtime with the same root launched for step
+  // `id`, for a controller that died before it could journal the start:
+  // as noted in the step's directory right after it started (nullopt when
+  // noted before `not_before`: an earlier run of the same id), else, for a
+  // runtime that died while starting it, found running among the host's
+  // processes, or { pid 0 } when it has ended since and recorded how
+  // (adopt() then reports that end). nullopt when there is none.
+  virtual std::optional<StepProcess> find_process(const std::string& /*id*/, Time /*not_before*/) const {
+    return std::nullopt;
+  }
+
+  // Takes over a step another runtime launched with the same `spec` (same
+  // id, same root) and left running when it went away. A Completion
+  // follows as for a launched step: at once when the step has ended (from
+  // what its guard recorded, or `lost` when nothing was recorded), else
+  // when it ends. cancel() and logs() work on it as on any step. An error
+  // means it was not taken over (and no Completion will follow).
+  virtual Status adopt(const StepSpec& spec, const StepProcess& process) {
+    (void)spec;
+    (void)process;
+    return failed_precondition("this runtime cannot take over running steps");
+  }
 
   // Asks a running step to stop: SIGTERM to its whole process group, SIGKILL
   // after the step's termination grace. A Completion follows with killed=true.
@@ -169,6 +220,12 @@ class Runtime {
   // the order they did. wait() returns early when there are some.
   virtual std::vector<ContainerChange> take_container_changes() { return {}; }
 
+  // The address other steps reach a running step's servers at: its pod IP
+  // when it has a network of its own (StepSpec::own_network), else
+  // 127.0.0.1, the host's; "" when no such step runs (or the runtime gives
+  // no addresses).
+  virtual std::string pod_ip(const std::string& /*id*/) const { return ""; }
+
   // The step's combined stdout and stderr so far (the whole log).
   virtual Result<std::string> logs(const std::string& id) const = 0;
 };
@@ -190,11 +247,18 @@ struct LocalOptions {
   bool sandbox = true;
   // The bubblewrap binary; empty: /usr/bin/bwrap, else `bwrap` on PATH.
   std::string bwrap_path;
-  // True: a sandboxed step's processes are killed when the runtime's
-  // process dies (bwrap --die-with-parent; the kernel ties this to the
-  // launching thread, which must outlive its steps). False lets steps
-  // outlive a crashed controller (a future server mode). Either way,
-  // destroying the Runtime ends every step it still runs.
+  // True: a step's processes are killed when the runtime's process dies
+  // (bwrap --die-with-parent, or the step guard's parent-death signal; the
+  // kernel ties this to the launching thread, which must outlive its
+  // steps), and destroying the Runtime ends every step it still runs.
+  // False (the server): steps outlive the runtime, even a kill -9 of its
+  // process, and another runtime takes them over (adopt). Each runs in a
+  // session of its own under a recording step guard (agent/step_guard.h)
+  // that writes its log, its result and, last, its end to the step's
+  // directory; in the sandbox the guard is the pid namespace's init. Needs
+  // the step guard (self_exe or skiff-step beside it); without one, steps
+  // die with the runtime. Pods (StepSpec::dies_with_runtime) and steps with
+  // a network of their own (reached through this process) always do.
   bool steps_die_with_runtime = true;
 };
 

@@ -90,6 +90,7 @@ StepPaths StepPaths::under(const std::string& root, const std::string& id) {
   p.work = p.dir + "/work";
   p.log = p.dir + "/log";
   p.script = p.dir + "/script";
+  p.record = p.dir + "/record";
   return p;
 }
 
@@ -167,9 +168,11 @@ void StepLayout::plan_private_paths(const StepSpec& spec, size_t insert_at) {
 }
 
 Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir,
-                                         const std::string& self_exe, const std::string& tool_exe) {
+                                         const std::string& self_exe, const std::string& tool_exe,
+                                         bool recorded) {
   StepLayout layout;
   layout.sandboxed_ = true;
+  layout.own_network_ = spec.own_network;
   layout.paths_ = paths;
 
   std::vector<std::string> mount_points;
@@ -179,6 +182,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   new_paths.push_back(kShimContainerDir);
   new_paths.push_back(kSelfContainerPath);
   new_paths.push_back(kToolContainerPath);
+  if (recorded) new_paths.push_back(kRecordContainerDir);
   if (!spec.working_dir.empty()) new_paths.push_back(normalize_path(spec.working_dir));
 
   // A path created inside an existing host directory must not create it on
@@ -206,6 +210,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   if (spec.script_source) layout.entries_.push_back({Kind::kReadOnly, kScriptContainerPath, paths.script});
   if (!self_exe.empty()) layout.entries_.push_back({Kind::kReadOnly, kSelfContainerPath, self_exe});
   if (!tool_exe.empty()) layout.entries_.push_back({Kind::kReadOnly, kToolContainerPath, tool_exe});
+  if (recorded) layout.entries_.push_back({Kind::kBind, kRecordContainerDir, paths.record});
 
   size_t before_mounts = layout.entries_.size();
   std::vector<Mount> mounts = spec.mounts;
@@ -219,6 +224,7 @@ Result<StepLayout> StepLayout::sandboxed(const StepSpec& spec, const StepPaths& 
   }
 
   layout.dirs_to_create_ = {paths.tmp};
+  if (recorded) layout.dirs_to_create_.push_back(paths.record);
   layout.plan_private_paths(spec, before_mounts);
   layout.cwd_ = "/";
   if (!spec.working_dir.empty()) {
@@ -347,7 +353,7 @@ std::optional<std::string> StepLayout::output_location(const std::string& contai
   return host;
 }
 
-std::vector<std::string> StepLayout::bwrap_options(bool die_with_parent, int info_fd) const {
+std::vector<std::string> StepLayout::bwrap_options(bool detached, int info_fd) const {
   std::vector<std::string> args;
   for (const Entry& e : entries_) {
     switch (e.kind) {
@@ -362,8 +368,11 @@ std::vector<std::string> StepLayout::bwrap_options(bool die_with_parent, int inf
   // A pid namespace: when the step's main process ends, everything it
   // started ends with it, as in a container.
   args.insert(args.end(), {"--proc", "/proc", "--unshare-pid", "--new-session", "--chdir", cwd_});
-  if (die_with_parent) args.push_back("--die-with-parent");
-  args.insert(args.end(), {"--info-fd", std::to_string(info_fd)});
+  // bwrap brings the new namespace's loopback up; nothing else is in it.
+  if (own_network_) args.push_back("--unshare-net");
+  if (detached) args.push_back("--as-pid-1");
+  else args.push_back("--die-with-parent");
+  if (info_fd >= 0) args.insert(args.end(), {"--info-fd", std::to_string(info_fd)});
   return args;
 }
 

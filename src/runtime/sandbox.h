@@ -31,6 +31,9 @@ inline constexpr char kShimContainerDir[] = "/argo/bin";
 // the sandbox (a build under /tmp, say).
 inline constexpr char kSelfContainerPath[] = "/argo/skiff";
 inline constexpr char kToolContainerPath[] = "/argo/skiff-step";
+// Where the step guard of a step that outlives its runtime records the
+// step's result and end (StepPaths::record, read-write).
+inline constexpr char kRecordContainerDir[] = "/argo/record";
 
 // The per-step directories under the runtime's root.
 struct StepPaths {
@@ -40,6 +43,7 @@ struct StepPaths {
   std::string work;    // the working directory when not sandboxed
   std::string log;     // combined stdout and stderr
   std::string script;  // a script template's source
+  std::string record;  // the guard's record of a detached step: stdout, completion
 
   static StepPaths under(const std::string& root, const std::string& id);
 };
@@ -48,8 +52,11 @@ class StepLayout {
  public:
   // Plans a sandboxed step. `shim_dir` (may be empty) is bound at
   // kShimContainerDir.
+  // `recorded`: the step's guard writes its record (bound at
+  // kRecordContainerDir).
   static Result<StepLayout> sandboxed(const StepSpec& spec, const StepPaths& paths, const std::string& shim_dir,
-                                      const std::string& self_exe = "", const std::string& tool_exe = "");
+                                      const std::string& self_exe = "", const std::string& tool_exe = "",
+                                      bool recorded = false);
   // Plans a step that runs directly on the host: only /tmp (through TMPDIR)
   // and the working directory are private.
   static StepLayout direct(const StepSpec& spec, const StepPaths& paths);
@@ -75,8 +82,11 @@ class StepLayout {
   // in the step's view, so the path returned is never a link.
   std::optional<std::string> output_location(const std::string& container_path) const;
 
-  // bwrap options up to (not including) "--" and the command.
-  std::vector<std::string> bwrap_options(bool die_with_parent, int info_fd) const;
+  // bwrap options up to (not including) "--" and the command. A detached
+  // step outlives the runtime: no --die-with-parent, and its command (the
+  // step guard) is the pid namespace's init itself (--as-pid-1). `info_fd`
+  // < 0: no --info-fd.
+  std::vector<std::string> bwrap_options(bool detached, int info_fd) const;
 
   // The working directory: a container path when sandboxed, else a host path.
   const std::string& cwd() const { return cwd_; }
@@ -97,6 +107,7 @@ class StepLayout {
   const Entry* covering(const std::string& path) const;
 
   bool sandboxed_ = false;
+  bool own_network_ = false;  // a network namespace of its own
   StepPaths paths_;
   std::vector<Entry> entries_;  // in mount order: later entries cover earlier ones
   std::vector<std::string> dirs_to_create_;  // host paths

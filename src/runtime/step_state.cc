@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "agent/step_guard.h"
 #include "base/strings.h"
 
 namespace skiff::runtime::internal {
@@ -30,15 +31,67 @@ bool command_started(pid_t init) {
 
 }  // namespace
 
-StepState::StepState(StepSpec spec_in, StepPaths paths_in, StepLayout layout_in, bool sandboxed)
-    : spec(std::move(spec_in)), paths(std::move(paths_in)), layout(std::move(layout_in)), sandboxed_(sandboxed) {}
+StepState::StepState(StepSpec spec_in, StepPaths paths_in, StepLayout layout_in, bool sandboxed, bool detached)
+    : spec(std::move(spec_in)),
+      paths(std::move(paths_in)),
+      layout(std::move(layout_in)),
+      sandboxed_(sandboxed),
+      detached_(detached) {}
 
 void StepState::attach(SpawnedProcess process) {
   leader_ = process.pid;
+  if (detached_) leader_start_ = process_start_ticks(process.pid);
   leader_pidfd = std::move(process.pidfd);
   out = std::move(process.stdout_read);
   err = std::move(process.stderr_read);
   info = std::move(process.info_read);
+}
+
+void StepState::adopt(pid_t pid, unsigned long long start_ticks) {
+  adopted_ = true;
+  Fd pidfd(pid > 0 ? open_pidfd(pid) : -1);
+  // Checked after the pidfd is open: from then on it names that process,
+  // even if it ends and its pid is reused.
+  if (pidfd.valid() && start_ticks != 0 && process_start_ticks(pid) == start_ticks) {
+    leader_ = pid;
+    leader_start_ = start_ticks;
+    leader_pidfd = std::move(pidfd);
+    return;
+  }
+  leader_done_ = true;
+  exit_code_ = -1;
+  finished_ = now_from(Clock::now());
+  read_record();
+}
+
+void StepState::read_record() {
+  if (auto end = agent::read_recorded_end(paths.record)) {
+    exit_code_ = end->exit_code;
+    finished_ = Time(std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(end->finished_unix_ns)));
+    return;
+  }
+  // Our own child tells how it ended (its guard was killed with it).
+  if (exit_code_ >= 0) return;
+  exit_code_ = 128 + SIGKILL;
+  if (cancel_requested) return;  // killed by us before the guard could record
+  lost_ = true;
+  error_ = "the step's process ended without recording how it ended";
+}
+
+bool StepState::leader_alive() const {
+  if (leader_done_ || !leader_pidfd.valid()) return false;
+  pollfd p{leader_pidfd.get(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+pid_t StepState::detached_init() {
+  if (init_ > 0 || !leader_alive()) return init_;
+  std::string children;
+  std::string path = "/proc/" + std::to_string(leader_) + "/task/" + std::to_string(leader_) + "/children";
+  if (!read_file(path, &children)) return -1;
+  long pid = std::strtol(std::string(trim(children)).c_str(), nullptr, 10);
+  if (pid > 0) init_ = static_cast<pid_t>(pid);
+  return init_;
 }
 
 void StepState::fail_to_start(const std::string& error) {
@@ -123,11 +176,14 @@ void StepState::on_leader_exit() {
   // The leader is a zombie until reaped, so its group id cannot be reused
   // yet. Without a sandbox, whatever the step left running in its group
   // ends with it, as a container's processes end with its main process.
-  if (!sandboxed_) ::kill(-leader_, SIGKILL);
+  // (An adopted leader may have been reaped by another parent already.)
+  if (!sandboxed_ && !adopted_) ::kill(-leader_, SIGKILL);
+  // -1 for an adopted leader that is not our child.
   exit_code_ = reap_pidfd(leader_pidfd.get(), /*block=*/true);
   leader_pidfd.reset();
   leader_done_ = true;
   finished_ = now_from(Clock::now());
+  if (detached_) read_record();
   if (info.valid()) {
     read_info();
     info.reset();
@@ -155,6 +211,25 @@ static void collect_descendants(pid_t pid, std::vector<pid_t>* out) {
 }
 
 void StepState::signal_all(int sig) {
+  if (detached_) {
+    // Its groups are named by pids, which are only safe to use while the
+    // leader runs.
+    if (!leader_alive()) return;
+    if (sandboxed_) {
+      // The guard (the namespace's init) lets SIGTERM pass to the command;
+      // SIGKILL ends the namespace.
+      if (pid_t init = detached_init(); init > 0) ::kill(-init, sig);
+      if (sig == SIGKILL) ::kill(-leader_, SIGKILL);
+      return;
+    }
+    if (sig == SIGKILL) {
+      std::vector<pid_t> below;
+      collect_descendants(leader_, &below);
+      for (pid_t pid : below) ::kill(pid, SIGKILL);
+    }
+    ::kill(-leader_, sig);
+    return;
+  }
   if (!sandboxed_ && sig == SIGKILL && !leader_done_) {
     // Daemons that left the step's process group are still below its
     // leader (the step guard adopts them): end them too.
@@ -173,6 +248,13 @@ void StepState::signal_all(int sig) {
 }
 
 void StepState::terminate() {
+  if (detached_ && sandboxed_) {
+    // Before the guard started the command there is nothing to stop gently.
+    pid_t init = detached_init();
+    if (init <= 0 || !command_started(init)) kill_hard();
+    else signal_all(SIGTERM);
+    return;
+  }
   if (sandboxed_ && init_ <= 0) {
     term_pending_ = true;
     return;
@@ -207,12 +289,17 @@ Completion StepState::completion() {
   read_stream(false);
   out.reset();
   err.reset();
+  if (detached_) {
+    read_file(paths.record + "/stdout", &result_);
+    if (result_.size() > kMaxResultBytes) result_.resize(kMaxResultBytes);
+  }
 
   Completion c;
   c.id = spec.id;
   c.exit_code = exit_code_;
   c.killed = cancel_requested;
   c.error = error_;
+  c.lost = lost_;
   c.result = trim_one_trailing_newline(std::move(result_));
   c.started = started;
   c.finished = finished_;

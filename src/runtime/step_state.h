@@ -6,6 +6,13 @@
 // namespace, reported by bwrap on its info pipe. The step is complete when
 // both have ended: the namespace's init ends only after every process in
 // it, so nothing the step started is still running.
+//
+// A detached step (one that outlives the runtime) has no pipes: its guard
+// writes the log, the result and its end to the step's directory, and the
+// step is complete when its leader has ended. In the sandbox its guard is
+// the namespace's init, found as the leader's child when it must be
+// signalled. An adopted step is a detached step another runtime launched:
+// its leader is watched through a pidfd but is not our child.
 #pragma once
 
 #include <cstdint>
@@ -33,10 +40,16 @@ struct Watch {
 
 class StepState {
  public:
-  StepState(StepSpec spec, StepPaths paths, StepLayout layout, bool sandboxed);
+  StepState(StepSpec spec, StepPaths paths, StepLayout layout, bool sandboxed, bool detached = false);
 
   // The process has started.
   void attach(SpawnedProcess process);
+  // Takes over a detached step's running leader; when it is gone (or is
+  // another process now), the step completes from its record at once.
+  void adopt(pid_t pid, unsigned long long start_ticks);
+  // The leader's identity while it runs (detached steps).
+  pid_t leader_pid() const { return leader_done_ ? -1 : leader_; }
+  unsigned long long leader_start_ticks() const { return leader_start_; }
   // The process could not be started; the step completes with `error`.
   void fail_to_start(const std::string& error);
 
@@ -54,6 +67,7 @@ class StepState {
   void kill_now();
 
   bool finished_running() const { return leader_done_; }
+  bool detached() const { return detached_; }
   bool complete() const { return leader_done_ && init_done_; }
   // The host pid of the init of the step's pid namespace, once bwrap named
   // it; -1 before, and without a sandbox.
@@ -81,8 +95,19 @@ class StepState {
   void signal_all(int sig);
   void append_log(const char* data, size_t size);
   void parse_info();
+  // A detached step's leader has ended: what its guard recorded.
+  void read_record();
+  // A detached sandboxed step's init (the leader's child), once it exists.
+  pid_t detached_init();
+  // The leader still runs (an adopted one is checked through its pidfd,
+  // since its pid may be reused once it has ended).
+  bool leader_alive() const;
 
   bool sandboxed_;
+  bool detached_;
+  bool adopted_ = false;
+  bool lost_ = false;
+  unsigned long long leader_start_ = 0;
   pid_t leader_ = -1;
   pid_t init_ = -1;
   bool leader_done_ = false;

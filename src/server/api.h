@@ -98,6 +98,9 @@ Status read_paging(const Request& request, size_t* limit, std::string* token);
 // `argo resubmit` of `old` (a whole Workflow; status.nodes needed only for
 // `memoized`), with the body of Argo's Resubmit request.
 Response resubmit_from(Context& ctx, const Json& old, const Json& body);
+// The "NAME=VALUE" strings of a body's `parameters`, as Argo's Retry and
+// Resubmit requests carry them.
+Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const Json& body);
 // Applies Argo's `fields` parameter ("a.b,items.c" keeps; "-a.b" drops).
 Json project_fields(const Json& value, const std::string& fields);
 

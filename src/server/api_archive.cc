@@ -175,22 +175,52 @@ Response resubmit(Context& ctx, const Request& request) {
   return resubmit_from(ctx, workflow_of(*record), *body);
 }
 
-// PUT …/{uid}/retry: a workflow that is still stored is retried in place,
-// as Argo answers with `argo retry`; one that exists only in the archive
-// would have to be recreated with its status, which Skiff does not do.
+// PUT …/{uid}/retry, Argo's RetryArchivedWorkflowRequest: a workflow that
+// is still stored is retried in place with `argo retry`, as Argo answers;
+// one that exists only in the archive is created again under its own name
+// from its archived status as `argo retry` rewrites it (what succeeded is
+// kept, not run again), with the new parameter values.
 Response retry(Context& ctx, const Request& request) {
   auto body = parse_body(request);
   if (!body) return error_response(body.status());
+  auto parameters = parameter_pairs(*body);
+  if (!parameters) return error_response(parameters.status());
   auto record = find(ctx, request);
   if (!record) return error_response(record.status());
-  auto live = ctx.store.get_workflow_by_uid(record->uid);
-  if (live) {
+  if (ctx.store.get_workflow_by_uid(record->uid) || ctx.store.get_workflow(record->namespace_, record->name)) {
     // Argo's message, placeholder and all.
     return error_response(Status(Code::kAlreadyExists, "Workflow already exists on cluster, use argo retry {name} instead"));
   }
-  return error_response(Status(Code::kFailedPrecondition, "workflow " + record->name +
-                                                              " exists only in the archive; retrying it there is "
-                                                              "not supported: use resubmit"));
+  const Json old = workflow_of(*record);
+  const Json old_meta = old.value("metadata", Json::object());
+  Json meta = {{"name", record->name}};
+  Json labels = old_meta.value("labels", Json::object());
+  labels.erase("workflows.argoproj.io/phase");
+  labels.erase("workflows.argoproj.io/completed");
+  meta["labels"] = labels;
+  if (old_meta.contains("annotations")) meta["annotations"] = old_meta["annotations"];
+  Json spec = old.value("spec", Json::object());
+  spec.erase("shutdown");
+  if (spec.contains("arguments") && spec["arguments"].contains("parameters")) {
+    for (auto& p : spec["arguments"]["parameters"]) {
+      for (const auto& [key, value] : *parameters) {
+        if (p.value("name", "") != key) continue;
+        p["value"] = value;
+        p.erase("valueFrom");
+      }
+    }
+  }
+  Json status = old.value("status", Json::object());
+  Json nodes = status.contains("nodes") ? status["nodes"] : Json::object();
+  status.erase("nodes");
+  Json carried = {{"from", record->name},
+                  {"status", std::move(status)},
+                  {"nodes", std::move(nodes)},
+                  {"retry", {{"restartSuccessful", body->value("restartSuccessful", false)},
+                             {"nodeFieldSelector", body->value("nodeFieldSelector", "")}}}};
+  auto created = ctx.service.submit({{"metadata", meta}, {"spec", spec}}, record->namespace_, false, &carried);
+  if (!created) return error_response(created.status());
+  return json_response(*created);
 }
 
 }  // namespace

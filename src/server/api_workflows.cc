@@ -174,22 +174,6 @@ Response stop(Context& ctx, const Request& r) { return run_command(ctx, r, contr
 Response terminate(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kTerminate); }
 Response set(Context& ctx, const Request& r) { return run_command(ctx, r, controller::Command::Verb::kSetNode); }
 
-// "NAME=VALUE" strings, as Argo's Retry and Resubmit requests carry them.
-Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const Json& body) {
-  std::vector<std::pair<std::string, std::string>> out;
-  const Json list = body.value("parameters", Json::array());
-  if (!list.is_array()) return invalid_argument("parameters: expected a list of \"NAME=VALUE\" strings");
-  for (const auto& p : list) {
-    std::string text = p.is_string() ? p.get<std::string>() : p.dump();
-    auto eq = text.find('=');
-    if (!p.is_string() || eq == std::string::npos) {
-      return invalid_argument("expected parameter of the form: NAME=VALUE. Received: " + text);
-    }
-    out.emplace_back(text.substr(0, eq), text.substr(eq + 1));
-  }
-  return out;
-}
-
 // PUT …/{name}/retry, Argo's RetryWorkflowRequest: the workflow runs again
 // in place; the answer is the Workflow as it stands after the retry.
 Response retry(Context& ctx, const Request& request) {
@@ -232,6 +216,21 @@ Response resubmit(Context& ctx, const Request& request) {
 }
 
 }  // namespace
+
+Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const Json& body) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const Json list = body.value("parameters", Json::array());
+  if (!list.is_array()) return invalid_argument("parameters: expected a list of \"NAME=VALUE\" strings");
+  for (const auto& p : list) {
+    std::string text = p.is_string() ? p.get<std::string>() : p.dump();
+    auto eq = text.find('=');
+    if (!p.is_string() || eq == std::string::npos) {
+      return invalid_argument("expected parameter of the form: NAME=VALUE. Received: " + text);
+    }
+    out.emplace_back(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return out;
+}
 
 Response resubmit_from(Context& ctx, const Json& old, const Json& body) {
   auto parameters = parameter_pairs(body);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pods_fixture.h"
 #include "subprocess.h"
 
 // The one translation unit of the CLI tests that holds cpp-httplib.
@@ -24,40 +25,6 @@ using Json = nlohmann::json;
 using testing::Output;
 
 const std::string kSkiff = SKIFF_BINARY;
-
-class PodsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/skiff-home-XXXXXX";
-    home_ = ::mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(home_); }
-
-  // Runs the workflow text and returns the final Workflow object.
-  Json run(const std::string& yaml, std::vector<std::string> extra = {}, int expected_exit = 0) {
-    std::string path = home_ + "/wf-" + std::to_string(++files_) + ".yaml";
-    std::ofstream(path) << yaml;
-    std::vector<std::string> args = {kSkiff, "run", path, "-o", "json"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    Output r = testing::run(args, {"SKIFF_HOME=" + home_});
-    EXPECT_EQ(r.exit_code, expected_exit) << r.err;
-    Json wf = Json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(wf.is_discarded()) << r.out.substr(0, 400) << r.err;
-    return wf.is_discarded() ? Json::object() : wf;
-  }
-
-  static const Json& node(const Json& wf, const std::string& display_name) {
-    static const Json kNone;
-    for (const auto& [id, n] : wf["status"]["nodes"].items()) {
-      if (n["displayName"] == display_name) return n;
-    }
-    ADD_FAILURE() << "no node " << display_name;
-    return kNone;
-  }
-
-  std::string home_;
-  int files_ = 0;
-};
 
 // Live processes whose command line contains `marker`.
 std::vector<int> processes_with(const std::string& marker) {
@@ -341,9 +308,61 @@ spec:
   EXPECT_EQ(wf["status"]["phase"], "Succeeded");
   EXPECT_EQ(node(wf, "server")["phase"], "Succeeded");
   EXPECT_FALSE(node(wf, "server").contains("daemoned"));
-  EXPECT_EQ(node(wf, "client")["inputs"]["parameters"][0]["value"], "127.0.0.1");
+  // Its own address, in front of the network of its own it listens in.
+  const std::string ip = node(wf, "client")["inputs"]["parameters"][0]["value"];
+  EXPECT_EQ(ip.rfind("127.10.", 0), 0u) << ip;
   EXPECT_EQ(node(wf, "client")["outputs"]["result"], "served");
   EXPECT_TRUE(processes_with(marker).empty());
+}
+
+TEST_F(PodsTest, TwoDaemonsListenOnOnePortAndEachIsReachedAtItsOwnIp) {
+  const int port = free_port();
+  Json wf = run(R"WF(
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: two-daemons}
+spec:
+  entrypoint: main
+  arguments:
+    parameters: [{name: port}]
+  templates:
+  - name: main
+    steps:
+    - - {name: red, template: server, arguments: {parameters: [{name: color, value: red}]}}
+      - {name: blue, template: server, arguments: {parameters: [{name: color, value: blue}]}}
+    - - name: client
+        template: client
+        arguments:
+          parameters:
+          - {name: red, value: "{{steps.red.ip}}"}
+          - {name: blue, value: "{{steps.blue.ip}}"}
+  - name: server
+    daemon: true
+    inputs:
+      parameters: [{name: color}]
+    container:
+      image: python:3.12
+      command: [sh, -c, "mkdir -p /tmp/www && cd /tmp/www && echo {{inputs.parameters.color}} > index.html && exec python3 -m http.server {{workflow.parameters.port}}"]
+      readinessProbe:
+        tcpSocket: {port: "{{workflow.parameters.port}}"}
+        periodSeconds: 1
+  - name: client
+    inputs:
+      parameters: [{name: red}, {name: blue}]
+    container:
+      image: python:3.12
+      command: [python3, -c, "import urllib.request as u; print(*[u.urlopen('http://%s:{{workflow.parameters.port}}/' % ip).read().decode().strip() for ip in ['{{inputs.parameters.red}}', '{{inputs.parameters.blue}}']])"]
+)WF",
+                {"-p", "port=" + std::to_string(port)});
+  EXPECT_EQ(wf["status"]["phase"], "Succeeded");
+  const Json& inputs = node(wf, "client")["inputs"]["parameters"];
+  const std::string red = inputs[0]["value"], blue = inputs[1]["value"];
+  EXPECT_NE(red, blue);
+  EXPECT_EQ(red.rfind("127.10.", 0), 0u) << red;
+  EXPECT_EQ(blue.rfind("127.10.", 0), 0u) << blue;
+  EXPECT_EQ(node(wf, "client")["outputs"]["result"], "red blue");
+  EXPECT_EQ(node(wf, "red")["phase"], "Succeeded");
+  EXPECT_FALSE(node(wf, "red").contains("podIP"));  // stopped: no longer an address
 }
 
 TEST_F(PodsTest, DataTemplatesListTheLocalArtifactRepositoryAndTransform) {

@@ -56,6 +56,21 @@ TEST_F(RunTest, SucceedingWorkflowPrintsArgoShapedJsonAndExitsZero) {
   EXPECT_EQ(root["outputs"]["exitCode"], "0");
 }
 
+// `-o name` builds no final tree: the nodes are streamed to the run's
+// workflow.json, which `skiff get` then shows whole.
+TEST_F(RunTest, NameOutputPrintsTheNameAndStillStoresEveryNode) {
+  Output r = skiff({"run", kWorkflows + "params.yaml", "-o", "name"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "params-check\n");
+  Output get = skiff({"get", "params-check", "-o", "json"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  auto wf = parse_json(get.out);
+  EXPECT_EQ(wf["status"]["phase"], "Succeeded");
+  EXPECT_EQ(wf["status"]["nodes"]["params-check"]["outputs"]["result"], "hello world from params-check");
+  Output failed = skiff({"run", kWorkflows + "fail.yaml", "-o", "name"});
+  EXPECT_EQ(failed.exit_code, 1) << "the exit code still follows the phase";
+}
+
 // The configuration's `load` paths are seen by every run, as the objects of
 // a namespace: here a ConfigMap a workflow parameter is read from.
 TEST_F(RunTest, ConfiguredLoadPathsAreSeenByEveryRun) {

@@ -113,6 +113,26 @@ s3EndpointOverrides:
             "config.yaml:2: s3EndpointOverrides.s3.amazonaws.com: expected an endpoint such as http://127.0.0.1:9000");
 }
 
+TEST(ConfigTest, ArchiveLabelSelector) {
+  Config config = parse_ok(R"(
+persistence:
+  archive: true
+  archiveLabelSelector:
+    matchLabels: {workflows.argoproj.io/archive-strategy: always}
+    matchExpressions:
+    - {key: team, operator: In, values: [a, b]}
+)");
+  EXPECT_EQ(config.persistence.archive_label_selector["matchLabels"]["workflows.argoproj.io/archive-strategy"], "always");
+  EXPECT_EQ(config.persistence.archive_label_selector["matchExpressions"][0]["operator"], "In");
+  EXPECT_TRUE(parse_ok("persistence:\n  archive: true\n").persistence.archive_label_selector.is_null());
+
+  std::string message = parse_error("persistence:\n  archiveLabelSelector:\n    matchLabel: {a: b}\n");
+  EXPECT_NE(message.find("persistence.archiveLabelSelector.matchLabel"), std::string::npos) << message;
+  message = parse_error(
+      "persistence:\n  archiveLabelSelector:\n    matchExpressions:\n    - {key: a, operator: Is}\n");
+  EXPECT_NE(message.find("operator \"Is\""), std::string::npos) << message;
+}
+
 TEST(ConfigTest, ConfigMapErrorsNameTheLineInTheFile) {
   std::string message = parse_error(R"(kind: ConfigMap
 data:

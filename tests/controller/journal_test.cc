@@ -38,6 +38,18 @@ TEST(JournalTest, FinishedStepKeepsOutputsArtifactsAndContainers) {
   EXPECT_EQ(back.host_node_name, "host");
 }
 
+TEST(JournalTest, StartedAndReadyStepsKeepTheirPodIp) {
+  for (Event::Kind kind : {Event::Kind::kStepStarted, Event::Kind::kStepReady}) {
+    Event e;
+    e.kind = kind;
+    e.node_id = "wf-7";
+    e.pod_ip = "127.10.3.4";
+    Event back = round_trip(e);
+    EXPECT_EQ(back.kind, kind);
+    EXPECT_EQ(back.pod_ip, "127.10.3.4");
+  }
+}
+
 TEST(JournalTest, EveryCommandKeepsItsKindAndArguments) {
   for (Event::Kind kind : {Event::Kind::kTerminate, Event::Kind::kStop, Event::Kind::kSuspend,
                            Event::Kind::kResume, Event::Kind::kSetNode}) {

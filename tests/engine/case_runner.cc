@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "case_yaml.h"
+#include "controller/lock_table.h"
 #include "engine/engine.h"
 #include "spec/spec.h"
 
@@ -42,13 +43,14 @@ struct Pod {
 
 class FakeWorld {
  public:
-  FakeWorld(engine::Engine& engine, const Json& script, CaseRun& run)
-      : engine_(engine), script_(script), run_(run) {
+  FakeWorld(engine::Engine& engine, const Json& script, CaseRun& run, const std::vector<spec::Object>& library)
+      : engine_(engine), script_(script), run_(run), locks_(controller::configmap_limits(&library)) {
     pods_script_ = script.value("pods", Json::object());
     for (const auto& [name, answer] : pods_script_.items()) unused_answers_.insert(name);
   }
 
   void play() {
+    hold_elsewhere();
     take(engine_.start(at_second(0)));
     snapshot(0);
     int max_seconds = int_field(script_, "maxSeconds", 300);
@@ -65,6 +67,12 @@ class FakeWorld {
       run_.problems.push_back("script.yaml answers pod '" + name + "' but no such pod was launched");
     }
     run_.workflow = engine_.to_json(at_second(now_));
+    // The streamed text is the same document, byte for byte.
+    std::string streamed;
+    engine_.write_json(at_second(now_), [&streamed](std::string_view piece) { streamed += piece; });
+    if (streamed != run_.workflow.dump()) {
+      run_.problems.push_back("write_json() differs from to_json().dump(): " + streamed.substr(0, 400));
+    }
     run_.metrics.clear();
     for (const auto& m : engine_.status().metrics) {
       Json sample = Json{{"name", m.name}, {"help", m.help}, {"labels", Json::object()}};
@@ -85,9 +93,41 @@ class FakeWorld {
   }
 
  private:
+  // script.yaml `heldElsewhere: [{lock: <key>, until: <second>}]`: another
+  // workflow ("default/other") holds the lock from the start until then.
+  void hold_elsewhere() {
+    const Json held = script_.value("heldElsewhere", Json::array());
+    for (size_t i = 0; i < held.size(); ++i) {
+      const std::string key = scalar_text(held[i].value("lock", Json("")));
+      engine::LockRequest request;
+      request.key = key;
+      std::vector<std::string> parts = split(key, '/');
+      request.namespace_ = parts.empty() ? "" : parts[0];
+      request.mutex = parts.size() > 1 && parts[1] == "Mutex";
+      if (!request.mutex && parts.size() == 4) {
+        request.configmap = parts[2];
+        request.configmap_key = parts[3];
+      }
+      const std::string holder = "other-" + std::to_string(i);
+      auto answer = locks_.acquire("other", "default/other", holder, {request});
+      if (!answer.event.lock_acquired) run_.problems.push_back("heldElsewhere: " + key + " could not be taken");
+      release_at_.emplace_back(int_field(held[i], "until", 1), holder);
+    }
+  }
+
+  void release_elsewhere(int second) {
+    std::vector<Event> answers;
+    for (const auto& [at, holder] : release_at_) {
+      if (at != second) continue;
+      for (auto& answer : locks_.release("other", holder)) answers.push_back(std::move(answer.event));
+    }
+    if (!answers.empty()) take(engine_.handle_all(answers, at_second(now_)));
+  }
+
   void run_until(int max_seconds) {
     for (int second = now_ + 1; second <= max_seconds && !engine_.completed(); ++second) {
       now_ = second;
+      release_elsewhere(second);
       play_timeline(second);
       start_launched();
       kill_cancelled();
@@ -137,6 +177,16 @@ class FakeWorld {
                                         {"outputs", action.outputs}, {"second", now_}});
         continue;
       }
+      // The controller's lock table answers at once (semaphore limits from
+      // library.yaml's ConfigMaps).
+      if (action.kind == Action::Kind::kAcquireLocks) {
+        answers.push_back(locks_.acquire("wf", "default/" + engine_.name(), action.node_id, action.locks).event);
+        continue;
+      }
+      if (action.kind == Action::Kind::kReleaseLocks) {
+        for (auto& answer : locks_.release("wf", action.node_id)) answers.push_back(std::move(answer.event));
+        continue;
+      }
       if (action.kind == Action::Kind::kCancel) {
         for (auto& pod : pods_) {
           if (pod.node_id == action.node_id) pod.cancel_requested = true;
@@ -157,7 +207,7 @@ class FakeWorld {
       run_.launches.push_back(pod.launch);
       pods_.push_back(std::move(pod));
     }
-    // The controller answers lookups at once, as the local one does.
+    // The controller answers lookups and lock requests at once, as the local one does.
     if (!answers.empty()) take(engine_.handle_all(answers, at_second(now_)));
   }
 
@@ -230,7 +280,10 @@ class FakeWorld {
       event.kind = found->second;
       if (!event.is_command()) {
         // A readiness probe passed: names the pod by its node name.
-        if (event.kind == Event::Kind::kStepReady) event.node_id = node_id_named(scalar_text(entry.value("node", Json(""))));
+        if (event.kind == Event::Kind::kStepReady) {
+          event.node_id = node_id_named(scalar_text(entry.value("node", Json(""))));
+          event.pod_ip = scalar_text(entry.value("podIP", Json("")));
+        }
         // A container of a running pod started or ended: the pod by its node
         // name, the container by its name.
         if (event.kind == Event::Kind::kContainerStarted || event.kind == Event::Kind::kContainerFinished) {
@@ -276,6 +329,8 @@ class FakeWorld {
         pod.finished = true;
       } else {
         event.kind = Event::Kind::kStepStarted;
+        // The address the runtime gave the pod (`{{steps.X.ip}}` of a daemon).
+        event.pod_ip = scalar_text(pod.answer.value("podIP", Json("")));
       }
       events.push_back(std::move(event));
     }
@@ -353,6 +408,8 @@ class FakeWorld {
   Json pods_script_;
   std::set<std::string> unused_answers_;
   std::vector<Pod> pods_;
+  controller::LockTable locks_;
+  std::vector<std::pair<int, std::string>> release_at_;  // (second, holder) of heldElsewhere
   int now_ = 0;
 };
 
@@ -396,7 +453,7 @@ CaseRun run_case(const std::string& dir, bool walk_everything) {
     run.create_error = created.status().message();
     return run;
   }
-  FakeWorld(**created, *script, run).play();
+  FakeWorld(**created, *script, run, *library).play();
   return run;
 }
 

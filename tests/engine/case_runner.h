@@ -7,7 +7,8 @@
 //   options: {name, entrypoint, serviceAccount, parameters: {k: v}}
 //   pods:                      # keyed by node name; unlisted pods exit 0
 //     "wf[0].a": {exitCode, result, files: {path: text}, error, duration,
-//                 containers: {name: {exitCode} or {ran: false}}}
+//                 containers: {name: {exitCode} or {ran: false}},
+//                 podIP}      # the address its started event reports
 //                 # containers: of a pod with init containers, sidecars or
 //                 # a containerSet; unlisted ones exit 0
 //   cache:                     # memoization caches, answered at once
@@ -15,9 +16,12 @@
 //   timeline:                  # seconds after start
 //     - {at: 3, event: terminate}   # or: stop, timer
 //     - {at: 2, event: ready, node: "wf[0].server"}  # readiness probe passed
+//                                                    # (podIP: with an address)
 //   retry:                     # once complete, `argo retry` a second later
 //     {restartSuccessful, selector, parameters: {k: v}, error,
 //      pods: {...}}            # answers for pods launched after the retry
+//   heldElsewhere:             # another workflow holds a lock until a second
+//     - {lock: default/Mutex/m, until: 3}
 //   maxSeconds: 300            # the run fails if not complete by then
 #pragma once
 

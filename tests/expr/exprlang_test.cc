@@ -273,3 +273,46 @@ TEST(JsonPathErrors, MissingKeyAndBadJson) {
 
 }  // namespace
 }  // namespace skiff::expr
+
+namespace skiff::expr {
+namespace {
+
+// A CronWorkflow's `when`: typed variables (a time, or nil before the first
+// run), substituted and then evaluated as a boolean.
+TEST(TemplateCondition, TypedVariablesAndNow) {
+  const Time now = Time(std::chrono::seconds(1767225600));
+  Json env = {{"cronworkflow", {{"name", "nightly"}, {"failed", 2}, {"lastScheduledTime", nullptr},
+                                {"labels", {{"team", "data"}}}}}};
+  const char* recent = "{{= cronworkflow.lastScheduledTime == nil || (now() - cronworkflow.lastScheduledTime).Seconds() > 360 }}";
+  auto first = evaluate_template_condition(recent, env, now);
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  EXPECT_TRUE(*first);
+  env["cronworkflow"]["lastScheduledTime"] = time_value(now - std::chrono::seconds(60));
+  auto soon = evaluate_template_condition(recent, env, now);
+  ASSERT_TRUE(soon.is_ok()) << soon.status().message();
+  EXPECT_FALSE(*soon);
+  env["cronworkflow"]["lastScheduledTime"] = time_value(now - std::chrono::seconds(600));
+  EXPECT_TRUE(*evaluate_template_condition(recent, env, now));
+
+  EXPECT_TRUE(*evaluate_template_condition("cronworkflow.failed < 3", env, now));
+  EXPECT_FALSE(*evaluate_template_condition("{{= cronworkflow.failed >= 3 }}", env, now));
+  EXPECT_TRUE(*evaluate_template_condition("'{{cronworkflow.labels.team}}' == 'data'", env, now));
+  EXPECT_TRUE(*evaluate_template_condition("true", env, now));
+
+  auto not_bool = evaluate_template_condition("{{= cronworkflow.name }}", env, now);
+  EXPECT_FALSE(not_bool.is_ok());
+  auto missing = evaluate_template_condition("{{= cronworkflow.nope > 1 }}", env, now);
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("cronworkflow.nope"), std::string::npos) << missing.status().message();
+}
+
+TEST(TemplateCondition, SyntaxChecked) {
+  EXPECT_TRUE(check_template_condition("{{= cronworkflow.failed < 3 }}").is_ok());
+  EXPECT_TRUE(check_template_condition("cronworkflow.failed < 3").is_ok());
+  EXPECT_FALSE(check_template_condition("{{= cronworkflow.failed < }}").is_ok());
+  EXPECT_FALSE(check_template_condition("{{= true ").is_ok());
+  EXPECT_FALSE(check_template_condition("a <").is_ok());
+}
+
+}  // namespace
+}  // namespace skiff::expr

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent/argosay.h"
+#include "agent/pod_connect.h"
 #include "agent/step_guard.h"
 #include "base/strings.h"
 #include "runtime/runtime.h"
@@ -21,37 +22,49 @@ using testing_util::shell_step;
 using testing_util::TempDir;
 using testing_util::wait_for;
 
-// When a step runs `<this binary> argosay ...` or `<this binary> step-guard
-// ...`, act as skiff would instead of running the tests.
+// When a step runs `<this binary> argosay ...`, `<this binary> step-guard
+// ...` or the runtime starts `<this binary> pod-connect`, act as skiff would
+// instead of running the tests.
 [[maybe_unused]] const bool kRunsAsSkiff = [] {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::vector<std::string> args;
   std::string arg;
   while (std::getline(in, arg, '\0')) args.push_back(arg);
-  if (args.size() < 2 || (args[1] != "argosay" && args[1] != "step-guard")) return false;
+  if (args.size() < 2 || (args[1] != "argosay" && args[1] != "step-guard" && args[1] != "pod-connect")) return false;
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const int argc = static_cast<int>(argv.size()) - 1;
   if (args[1] == "step-guard") std::exit(agent::step_guard_main(argc - 1, argv.data() + 1));
+  if (args[1] == "pod-connect") std::exit(agent::pod_connect_main(argc - 1, argv.data() + 1));
   std::exit(agent::argosay_main(argc, argv.data()));
 }();
 
+// How the runtime runs its steps: sandboxed or directly on the host; tied
+// to the runtime (`skiff run`) or detached, outliving it (`skiff server`).
+struct Mode {
+  bool sandbox;
+  bool detached;
+};
+
 // Every behaviour that does not depend on isolation runs both sandboxed and
-// directly on the host.
-class LocalRuntimeTest : public ::testing::TestWithParam<bool> {
+// directly on the host, with steps tied to the runtime and detached.
+class LocalRuntimeTest : public ::testing::TestWithParam<Mode> {
  protected:
   void SetUp() override { runtime_ = make(); }
 
-  std::unique_ptr<Runtime> make() {
+  LocalOptions options() const {
     LocalOptions options;
     options.root = root_.path() + "/run";
     options.self_exe = testing_util::self_exe();
-    options.sandbox = GetParam();
-    return make_local_runtime(options);
+    options.sandbox = GetParam().sandbox;
+    options.steps_die_with_runtime = !GetParam().detached;
+    return options;
   }
+  std::unique_ptr<Runtime> make() { return make_local_runtime(options()); }
 
-  bool sandboxed() const { return GetParam(); }
+  bool sandboxed() const { return GetParam().sandbox; }
+  bool detached() const { return GetParam().detached; }
 
   TempDir root_;
   std::unique_ptr<Runtime> runtime_;
@@ -266,6 +279,8 @@ TEST_P(LocalRuntimeTest, CowsayIsAvailableAsInArgosayV1) {
 // run from it; without one, from skiff. Stand-ins for both print which ran
 // and with what arguments.
 TEST_P(LocalRuntimeTest, BuiltInToolsRunFromTheStepToolBesideSkiff) {
+  // The stand-ins below would stand in for the recording step guard too.
+  if (detached()) GTEST_SKIP() << "tied steps only";
   const std::string bin = root_.path() + "/bin";
   ::mkdir(bin.c_str(), 0755);
   auto stand_in = [&](const std::string& name, const std::string& says) {
@@ -284,7 +299,7 @@ TEST_P(LocalRuntimeTest, BuiltInToolsRunFromTheStepToolBesideSkiff) {
   LocalOptions options;
   options.root = root_.path() + "/run";
   options.self_exe = bin + "/skiff";
-  options.sandbox = GetParam();
+  options.sandbox = sandboxed();
   {
     auto runtime = make_local_runtime(options);
     std::string said = run_step(*runtime, argosay).result;
@@ -309,8 +324,13 @@ TEST_P(LocalRuntimeTest, BuiltInToolsRunFromTheStepToolBesideSkiff) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, LocalRuntimeTest, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "Sandboxed" : "Direct"; });
+INSTANTIATE_TEST_SUITE_P(Modes, LocalRuntimeTest,
+                         ::testing::Values(Mode{true, false}, Mode{false, false}, Mode{true, true},
+                                           Mode{false, true}),
+                         [](const auto& info) {
+                           return std::string(info.param.sandbox ? "Sandboxed" : "Direct") +
+                                  (info.param.detached ? "Detached" : "");
+                         });
 
 }  // namespace
 }  // namespace skiff::runtime

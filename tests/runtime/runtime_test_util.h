@@ -105,4 +105,13 @@ inline std::vector<int> processes_with(const std::string& marker) {
   return found;
 }
 
+// Whether process `pid`'s command line contains `text` (false once it is
+// gone, or before a fork has exec'd its own command).
+inline bool command_line_has(int64_t pid, const std::string& text) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::stringstream words;
+  words << in.rdbuf();
+  return words.str().find(text) != std::string::npos;
+}
+
 }  // namespace skiff::runtime::testing_util

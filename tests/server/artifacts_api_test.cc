@@ -134,7 +134,40 @@ TEST_F(ArtifactsApiTest, AFailedDeletionKeepsTheWorkflowWithTheConditionUntilFor
   ASSERT_EQ(wf["status"]["phase"], "Succeeded") << wf.dump();
 
   ::setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret", 1);  // deletions are refused now
+  // A watcher sees the refusal: the workflow MODIFIED with its condition.
+  auto has_condition = [](const Json& object) {
+    for (const auto& c : object["status"].value("conditions", Json::array())) {
+      if (c.value("type", "") == "ArtifactGCError") return true;
+    }
+    return false;
+  };
+  std::atomic<bool> watching{false};
+  bool seen_refusal = false;
+  std::thread watcher([&] {
+    auto c = client();
+    c.set_read_timeout(60, 0);
+    std::string buffer;
+    c.Get("/api/v1/workflow-events/argo?listOptions.fieldSelector=metadata.name%3Dkeep",
+          [&](const char* data, size_t size) {
+            watching = true;
+            buffer.append(data, size);
+            for (size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
+              std::string frame = buffer.substr(0, end);
+              buffer.erase(0, end + 2);
+              if (frame.rfind("data: ", 0) != 0) continue;
+              Json event = Json::parse(frame.substr(6), nullptr, false);
+              if (event.is_object() && event["result"].value("type", "") == "MODIFIED" &&
+                  has_condition(event["result"]["object"])) {
+                seen_refusal = true;
+              }
+            }
+            return !seen_refusal;
+          });
+  });
+  for (int i = 0; i < 200 && !watching; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   Reply refused = call("DELETE", "/api/v1/workflows/argo/keep");
+  watcher.join();
+  EXPECT_TRUE(seen_refusal) << "no MODIFIED event carried the ArtifactGCError condition";
   EXPECT_EQ(refused.status, 400) << refused.text;
   std::string message = refused.body.value("message", "");
   EXPECT_NE(message.find("/later: "), std::string::npos) << message;
@@ -156,7 +189,9 @@ TEST_F(ArtifactsApiTest, AFailedDeletionKeepsTheWorkflowWithTheConditionUntilFor
   ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
 }
 
-TEST_F(ArtifactsApiTest, AStepRunAgainAfterARestartHasItsInputsStagedAgain) {
+// The step outlives the server; the next one takes it over, its staged
+// input still in place, and stores its outputs.
+TEST_F(ArtifactsApiTest, AStepTakenOverAfterARestartKeepsItsStagedInputs) {
   start_with_bucket();
   Json workflow = pass_workflow("again");
   // `use` runs long enough for the server to stop under it.

@@ -289,6 +289,60 @@ TEST_F(LifecycleApiTest, PodGcLabelSelectorPicksThePods) {
   EXPECT_GT(dirs["last"].size(), 1u) << "a pod the selector does not pick stays";
 }
 
+// Deleting a workflow deletes its pods on Kubernetes: here its step
+// directories, logs included, and those of steps still running once they
+// have stopped.
+TEST_F(LifecycleApiTest, DeletingAWorkflowRemovesItsStepDirectories) {
+  start();
+  ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", two_steps("finished", false)}}).status, 200);
+  ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", sleep_workflow("running", 30)}}).status, 200);
+  Json done = wait_completed("argo", "finished");
+  ASSERT_EQ(step_dirs(done).size(), 2u);
+  for (const auto& [name, entries] : step_dirs(done)) EXPECT_TRUE(entries.count("log")) << name;
+  Json running = wait_reply("/api/v1/workflows/argo/running", 200, [](const Json& wf) {
+    const Json nodes = wf["status"].value("nodes", Json::object());
+    for (const auto& [id, node] : nodes.items()) {
+      if (node["type"] == "Pod" && node["phase"] == "Running") return true;
+    }
+    return false;
+  }).body;
+  ASSERT_FALSE(step_dirs(running).begin()->second.empty());
+
+  ASSERT_EQ(call("DELETE", "/api/v1/workflows/argo/finished").status, 200);
+  ASSERT_EQ(call("DELETE", "/api/v1/workflows/argo/running").status, 200);
+  auto steps = home_ / "server" / "steps";
+  auto left = [&](const Json& wf) {
+    std::vector<std::string> found;
+    const std::string uid = wf["metadata"]["uid"];
+    for (const auto& e : std::filesystem::directory_iterator(steps)) {
+      if (e.path().filename().string().rfind(uid, 0) == 0) found.push_back(e.path().filename());
+    }
+    return found;
+  };
+  EXPECT_EQ(left(done), std::vector<std::string>{});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!left(running).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(left(running), std::vector<std::string>{}) << "removed once its step stopped";
+}
+
+// The archive is written after the workflow's last status; a server that
+// died in between archives it when it starts again. Turning the archive on
+// for a store that holds finished workflows takes the same path.
+TEST_F(LifecycleApiTest, AFinishedWorkflowMissingFromTheArchiveIsArchivedAtStart) {
+  start();
+  ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", two_steps("unarchived", true)}}).status, 200);
+  Json done = wait_completed("argo", "unarchived");
+  const std::string uid = done["metadata"]["uid"];
+  EXPECT_EQ(call("GET", "/api/v1/archived-workflows/" + uid).status, 404);
+  server_.reset();
+  start_with([](config::Config& c) { c.persistence.archive = true; });
+  Reply archived = wait_reply("/api/v1/archived-workflows/" + uid, 200);
+  EXPECT_EQ(archived.body["status"]["phase"], "Failed") << archived.text;
+  EXPECT_EQ(archived.body["status"]["nodes"].size(), done["status"]["nodes"].size()) << archived.text;
+}
+
 TEST_F(LifecycleApiTest, RetentionPolicyKeepsTheNewestCompletedWorkflows) {
   start_with([](config::Config& c) { c.retention_policy.completed = 1; });
   ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", two_steps("broken", true)}}).status, 200);

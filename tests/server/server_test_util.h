@@ -3,12 +3,14 @@
 #pragma once
 
 #include <httplib.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -41,7 +43,23 @@ class ServerFixture : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
+    stop_steps_under(home_.string());
     std::filesystem::remove_all(home_);
+  }
+
+  // Server steps outlive their server, as they should; a test's must not
+  // outlive the test. Each step's guard or sandbox leads its own session
+  // and names its directory under the test's home on its command line.
+  static void stop_steps_under(const std::string& home) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+      if (pid <= 0 || pid == ::getpid()) continue;
+      std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+      std::string words((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (words.find(home) == std::string::npos) continue;
+      if (::getsid(pid) == pid) ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+    }
   }
 
   ServerOptions options() const {

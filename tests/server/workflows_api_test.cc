@@ -261,5 +261,40 @@ TEST_F(WorkflowsApiTest, RestartContinuesUnfinishedWorkflows) {
   EXPECT_EQ(pods, 2);
 }
 
+TEST_F(WorkflowsApiTest, ADaemonKeepsItsPodIpAcrossARestart) {
+  start();
+  // The server answers on a port of its own network; the client, started
+  // before the restart and run again after it, reaches it at the address
+  // it was given then.
+  Json wf = Json::parse(R"({"metadata": {"name": "daemon"},
+    "spec": {"entrypoint": "main", "templates": [
+      {"name": "main", "steps": [
+        [{"name": "server", "template": "server"}],
+        [{"name": "client", "template": "client",
+          "arguments": {"parameters": [{"name": "ip", "value": "{{steps.server.ip}}"}]}}]]},
+      {"name": "server", "daemon": true, "container": {"image": "python:3.12", "command": ["sh", "-c",
+        "mkdir -p /tmp/www && cd /tmp/www && echo served > index.html && exec python3 -m http.server 8080"]}},
+      {"name": "client", "inputs": {"parameters": [{"name": "ip"}]},
+       "container": {"image": "python:3.12", "command": ["python3", "-c",
+        "import time, urllib.request as u\ntime.sleep(2)\nfor i in range(300):\n  try:\n    print(u.urlopen('http://{{inputs.parameters.ip}}:8080/', timeout=5).read().decode().strip()); break\n  except OSError:\n    time.sleep(0.1)\n"]}}]}})");
+  ASSERT_EQ(call("POST", "/api/v1/workflows/argo", {{"workflow", wf}}).status, 200);
+  auto client_of = [](const Json& w) -> Json {
+    const Json nodes = w.value("status", Json::object()).value("nodes", Json::object());
+    for (auto& [id, node] : nodes.items()) {
+      if (node.value("displayName", "") == "client") return node;
+    }
+    return Json::object();
+  };
+  Json running =
+      wait_for("argo", "daemon", [&](const Json& w) { return client_of(w).value("phase", "") == "Running"; });
+  const std::string ip = client_of(running)["inputs"]["parameters"][0].value("value", "");
+  EXPECT_EQ(ip.rfind("127.10.", 0), 0u) << ip;
+  restart();
+  Json done = wait_completed("argo", "daemon");
+  EXPECT_EQ(done["status"]["phase"], "Succeeded") << done.dump();
+  EXPECT_EQ(client_of(done)["inputs"]["parameters"][0].value("value", ""), ip);
+  EXPECT_EQ(client_of(done)["outputs"].value("result", ""), "served") << done.dump();
+}
+
 }  // namespace
 }  // namespace skiff::server::testing
