@@ -79,9 +79,25 @@ int pending_stop() {
 }
 
 // Forks the command: default signal mask, `stdout_fd` (if any) as its stdout.
+// A stop that reached our process group just before the fork missed the
+// command; one just after reached it too, held while it still has our
+// mask. The command waits until we have looked: a stop held for us is then
+// passed on, and merges with its own held copy if it got one, so it sees
+// exactly one whichever way the race went.
 pid_t start_command(const char* executable, char** argv, int stdout_fd) {
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) return -1;
   pid_t command = ::fork();
-  if (command != 0) return command;
+  if (command != 0) {
+    ::close(go[0]);
+    if (int sig = command > 0 ? pending_stop() : 0) ::kill(command, sig);
+    ::close(go[1]);
+    return command;
+  }
+  ::close(go[1]);
+  char byte;
+  while (::read(go[0], &byte, 1) < 0 && errno == EINTR) {
+  }
   ::prctl(PR_SET_PDEATHSIG, 0);
   sigset_t none;
   sigemptyset(&none);

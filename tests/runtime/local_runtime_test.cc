@@ -186,6 +186,24 @@ TEST_P(LocalRuntimeTest, CancelRightAfterLaunch) {
   EXPECT_TRUE(c.exit_code == 143 || c.exit_code == 137) << c.exit_code;
 }
 
+// A stop can reach the step's process group at any moment of the step
+// guard's start, also between its look at held signals and the fork of the
+// command. Swept over the first milliseconds: every step must end by the
+// stop itself, well before the grace period's kill.
+TEST_P(LocalRuntimeTest, CancelAtAnyMomentOfTheStartEndsTheStep) {
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "sweep-" + std::to_string(i);
+    StepSpec spec = shell_step(id, "exec sleep 30");
+    spec.termination_grace = std::chrono::seconds(60);
+    ASSERT_TRUE(runtime_->launch(spec).is_ok());
+    std::this_thread::sleep_for(std::chrono::microseconds(60 * i));
+    runtime_->cancel(id);
+    Completion c = wait_for(*runtime_, id);
+    ASSERT_TRUE(c.killed) << id;
+    EXPECT_TRUE(c.exit_code == 143 || c.exit_code == 137) << id << ": " << c.exit_code;
+  }
+}
+
 TEST_P(LocalRuntimeTest, StepIgnoringSigtermIsKilledAfterGrace) {
   std::string fifo = root_.path() + "/ready";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
