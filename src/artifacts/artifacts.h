@@ -80,6 +80,12 @@ class Store {
   // the key.
   Status save(const Json& artifact, const std::string& src);
 
+  // Copies what is stored at the artifact's location to the file `dest` as
+  // it is stored (an archive stays packed): a download. kNotFound when no
+  // one object is there (a directory stored file by file is not one: list()
+  // its keys). git locations are repositories, not objects.
+  Status fetch(const Json& artifact, const std::string& dest);
+
   // Deletes what save() stored (artifact GC). Absent objects are not an error.
   Status remove(const Json& artifact);
 

@@ -302,6 +302,15 @@ bool stored_as_is(const Json& artifact) {
   return archive != artifact.end() && archive->is_object() && archive->contains("none");
 }
 
+// The key of what the artifact names: its `subPath` below its key, with no
+// trailing slash.
+std::string with_sub_path(std::string key, const Json& artifact) {
+  std::string sub = str(artifact, "subPath");
+  if (!sub.empty()) key = key.empty() ? sub : key + (key.back() == '/' ? "" : "/") + sub;
+  while (!key.empty() && key.back() == '/') key.pop_back();
+  return key;
+}
+
 }  // namespace
 
 Status Store::load(const Json& artifact, const std::string& dest) {
@@ -339,9 +348,7 @@ Status Store::load(const Json& artifact, const std::string& dest) {
     std::string key;
     auto blobs = impl_->blobs_for(artifact, &key);
     if (!blobs) return blobs.status();
-    std::string sub = str(artifact, "subPath");
-    if (!sub.empty()) key = key.empty() ? sub : key + (key.back() == '/' ? "" : "/") + sub;
-    while (!key.empty() && key.back() == '/') key.pop_back();
+    key = with_sub_path(key, artifact);
     std::string tmp = impl_->scratch_file(dest);
     st = (*blobs)->get(key, tmp);
     if (st) {
@@ -418,6 +425,26 @@ Status Store::save(const Json& artifact, const std::string& src) {
   }
   if (!packed.empty()) (void)internal::remove_tree(internal::parent_dir(packed));
   return st;
+}
+
+Status Store::fetch(const Json& artifact, const std::string& dest) {
+  if (artifact.contains("raw")) {
+    std::ofstream out(dest, std::ios::binary | std::ios::trunc);
+    out << str(artifact["raw"], "data");
+    return out ? Status::ok() : internal_error("cannot write " + dest);
+  }
+  if (artifact.contains("git")) {
+    return invalid_argument("artifact " + str(artifact, "name") + " is a git repository, not a file to download");
+  }
+  if (artifact.contains("http") || artifact.contains("artifactory")) {
+    auto request = impl_->http_request(artifact);
+    if (!request) return request.status();
+    return internal::http_get(*request, dest);
+  }
+  std::string key;
+  auto blobs = impl_->blobs_for(artifact, &key);
+  if (!blobs) return blobs.status();
+  return (*blobs)->get(with_sub_path(key, artifact), dest);
 }
 
 Status Store::remove(const Json& artifact) {

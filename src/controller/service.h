@@ -83,6 +83,14 @@ Result<engine::WorkflowStatus> carried_start(const Json& carried, const std::str
 // completed labels.
 Json workflow_labels(const store::WorkflowRecord& record);
 
+// One artifact, fetched for a download (Service::download_artifact).
+struct ArtifactDownload {
+  std::string path;       // the object's bytes as stored; empty for a directory
+  std::string file_name;  // the object's base name
+  std::vector<std::string> listing;  // a directory's entries ("name/" for a subdirectory)
+  std::string scratch_dir;  // holds `path`: the caller removes it when done
+};
+
 class Service {
  public:
   // Recovers every unfinished workflow in `store` and starts the loop.
@@ -140,6 +148,14 @@ class Service {
 
   // CronWorkflows were created, changed or deleted in the store.
   void crons_changed();
+
+  // A node's input or output artifact as its repository stores it (an
+  // archive stays packed), for Argo Server's artifact downloads; `file`: a
+  // path below a directory artifact, or empty. `workflow`: a Workflow
+  // object with status.nodes, live or archived. kNotFound names what is
+  // missing (the node, the artifact, the object).
+  Result<ArtifactDownload> download_artifact(const Json& workflow, const std::string& node_id, bool input,
+                                             const std::string& name, const std::string& file);
 
   // The templates a workflow may reference: WorkflowTemplates of its
   // namespace and every ClusterWorkflowTemplate.

@@ -44,6 +44,8 @@ struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Further headers (a download's Content-Disposition).
+  std::vector<std::pair<std::string, std::string>> headers;
   // Set for streamed responses (logs, watches): runs on the request's
   // thread until it returns or a write fails.
   std::function<void(const ChunkWriter&)> stream;
@@ -89,6 +91,7 @@ void add_info_routes(Router& router);
 void add_stream_routes(Router& router);
 void add_metrics_routes(Router& router);
 void add_archive_routes(Router& router);
+void add_artifact_routes(Router& router);
 
 // Helpers shared by handlers.
 Result<Json> parse_body(const Request& request);

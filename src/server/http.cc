@@ -14,6 +14,24 @@ namespace {
 
 const char kVersion[] = "v0.1.0";
 
+std::string cookie_value(const std::string& header, const std::string& name) {
+  size_t at = 0;
+  while (at < header.size()) {
+    size_t end = header.find(';', at);
+    if (end == std::string::npos) end = header.size();
+    std::string pair = header.substr(at, end - at);
+    size_t start = pair.find_first_not_of(' ');
+    if (start != std::string::npos && pair.compare(start, name.size() + 1, name + "=") == 0) {
+      std::string value = pair.substr(start + name.size() + 1);
+      // Set by a browser, the space after "Bearer" may come escaped.
+      if (size_t space = value.find("%20"); space != std::string::npos) value.replace(space, 3, " ");
+      return value;
+    }
+    at = end + 1;
+  }
+  return "";
+}
+
 Request to_request(const httplib::Request& in) {
   Request request;
   request.method = in.method;
@@ -21,6 +39,9 @@ Request to_request(const httplib::Request& in) {
   for (const auto& [key, value] : in.params) request.query.emplace(key, value);
   request.body = in.body;
   request.authorization = in.get_header_value("Authorization");
+  // Argo's UI downloads artifacts with links, which carry its token as the
+  // `authorization` cookie instead.
+  if (request.authorization.empty()) request.authorization = cookie_value(in.get_header_value("Cookie"), "authorization");
   return request;
 }
 
@@ -61,6 +82,7 @@ struct Server::Impl {
       }
     }
     out.status = response.status;
+    for (const auto& [name, value] : response.headers) out.set_header(name, value);
     if (response.stream) {
       auto stream = std::move(response.stream);
       out.set_chunked_content_provider(response.content_type,
@@ -107,6 +129,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   add_stream_routes(impl->router);
   add_metrics_routes(impl->router);
   add_archive_routes(impl->router);
+  add_artifact_routes(impl->router);
 
   Impl* raw = impl.get();
   // Watches and followed logs hold their thread for as long as they last.

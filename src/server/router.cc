@@ -72,13 +72,19 @@ const Handler* Router::match(Request& request, std::vector<std::string>* allowed
   int best_literals = -1;
   std::map<std::string, std::string> best_params;
   for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
+    // A last segment "{name*}" takes the rest of the path, one segment or more.
+    const bool rest = !route.segments.empty() && ends_with(route.segments.back(), "*}");
+    if (rest ? segments.size() < route.segments.size() : route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
     int literals = 0;
     bool ok = true;
-    for (size_t i = 0; i < segments.size() && ok; ++i) {
+    for (size_t i = 0; i < route.segments.size() && ok; ++i) {
       const std::string& want = route.segments[i];
-      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      if (rest && i + 1 == route.segments.size()) {
+        std::string joined = segments[i];
+        for (size_t j = i + 1; j < segments.size(); ++j) joined += "/" + segments[j];
+        params[want.substr(1, want.size() - 3)] = joined;
+      } else if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
         params[want.substr(1, want.size() - 2)] = segments[i];
       } else if (want == segments[i]) {
         ++literals;

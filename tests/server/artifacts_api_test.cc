@@ -111,6 +111,16 @@ TEST_F(ArtifactsApiTest, StagesCollectsArchivesLogsAndCollectsGarbageAsSkiffRunD
   EXPECT_EQ(outputs["gone"].value("deleted", false), true);
   EXPECT_EQ(outputs["kept"].value("deleted", false), false);
 
+  // Downloads come from the bucket as stored; what GC deleted is gone.
+  const std::string files = "/artifact-files/argo/workflows/pass/" + id + "/outputs/";
+  Reply log = call("GET", files + "main-logs");
+  EXPECT_EQ(log.status, 200);
+  EXPECT_NE(log.text.find("logged line"), std::string::npos) << log.text;
+  EXPECT_EQ(call("GET", files + "kept").text, "b\n");
+  Reply gone = call("GET", files + "gone");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_NE(gone.text.find("deleted"), std::string::npos) << gone.text;
+
   std::set<std::string> stored = keys();
   EXPECT_TRUE(stored.count("pass/" + pod + "/file.tgz"));
   EXPECT_TRUE(stored.count("pass/" + pod + "/main.log"));

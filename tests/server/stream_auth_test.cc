@@ -115,6 +115,17 @@ TEST_F(StreamAuthTest, ClientModeWantsATokenAndKeepsNamespacesApart) {
   token_ = "admin-secret";
   EXPECT_EQ(call("GET", "/api/v1/workflows/team-b").status, 200);
   EXPECT_EQ(call("GET", "/api/v1/workflows/").body["items"].size(), 1u);
+
+  // A browser following a download link sends the UI's cookie instead.
+  token_.clear();
+  auto with_cookie = [&](const std::string& cookie, const std::string& path) {
+    auto result = client().Get(path, httplib::Headers{{"Cookie", cookie}});
+    return result ? result->status : 0;
+  };
+  EXPECT_EQ(with_cookie("theme=dark; authorization=Bearer%20team-a-secret", "/api/v1/workflows/team-a"), 200);
+  EXPECT_EQ(with_cookie("authorization=Bearer team-a-secret", "/api/v1/workflows/team-b"), 403);
+  EXPECT_EQ(with_cookie("authorization=Bearer%20wrong", "/api/v1/workflows/team-a"), 401);
+  EXPECT_EQ(with_cookie("other=Bearer%20team-a-secret", "/api/v1/workflows/team-a"), 401);
 }
 
 TEST_F(StreamAuthTest, ClientModeNeedsAReadableTokensFile) {
