@@ -97,9 +97,14 @@ StoredSize store_nodes(const std::string& workflow_json, const std::string& dir)
     }
   }  // closing the last connection checkpoints the WAL into the database file
   std::error_code ec;
-  out.db_bytes = static_cast<long long>(std::filesystem::file_size(path, ec));
+  const auto db = std::filesystem::file_size(path, ec);
+  if (ec) {
+    out.error = path + ": " + ec.message();
+    return out;
+  }
+  out.db_bytes = static_cast<long long>(db);
   // A WAL left behind (another process holding the file) is counted too.
-  auto wal = std::filesystem::file_size(path + "-wal", ec);
+  const auto wal = std::filesystem::file_size(path + "-wal", ec);
   if (!ec) out.db_bytes += static_cast<long long>(wal);
   return out;
 }
