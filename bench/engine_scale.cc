@@ -4,13 +4,18 @@
 // Skiff's own.
 //
 //   bench_engine --shape steps|dag --nodes N [--batch B] [--status FILE]
+//   bench_engine --store-from WORKFLOW_JSON   (only the storage figure of a
+//                                              workflow.json skiff run wrote)
 //
 // The workflow's pods are spread so that the node count comes out near N:
 //   steps: main -> loop over K inner Steps templates -> each a loop of M pods
 //   dag:   a chain of W tasks, each a loop of M pods (1000 per task)
 // The final status is written as skiff run writes it (workflow.json in a
-// run directory, streamed one node at a time); its size is the storage
-// figure. Prints one line of JSON: nodes, seconds, peak RSS, status bytes.
+// run directory, streamed one node at a time). Its nodes are then written
+// through the server's SQLite store into a fresh database, whose size is
+// the storage figure (after the peak memory was taken: it is not part of
+// the run). Prints one line of JSON: nodes, seconds, peak RSS, workflow.json
+// bytes (status_bytes) and the database's bytes (store_bytes).
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +32,7 @@
 #include "controller/controller.h"
 #include "runtime/runtime.h"
 #include "spec/spec.h"
+#include "stored_nodes.h"
 
 namespace {
 
@@ -129,10 +135,27 @@ size_t count_nodes(const std::string& path) {
   return count;
 }
 
+int store_only(const std::string& workflow_json) {
+  char dir_template[] = "/tmp/skiff-bench-store-XXXXXX";
+  const char* dir = ::mkdtemp(dir_template);
+  if (!dir) {
+    std::perror("mkdtemp");
+    return 2;
+  }
+  const skiff::bench::StoredSize stored = skiff::bench::store_nodes(workflow_json, dir);
+  std::filesystem::remove_all(dir);
+  if (!stored.error.empty()) {
+    std::fprintf(stderr, "storing the nodes: %s\n", stored.error.c_str());
+    return 1;
+  }
+  std::printf("{\"stored_nodes\": %zu, \"store_bytes\": %lld}\n", stored.nodes, stored.db_bytes);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string shape = "steps", status_file;
+  std::string shape = "steps", status_file, store_from;
   long nodes = 10000;
   size_t batch = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -141,11 +164,13 @@ int main(int argc, char** argv) {
     else if (flag == "--nodes") nodes = std::atol(argv[i + 1]);
     else if (flag == "--batch") batch = std::max(1L, std::atol(argv[i + 1]));
     else if (flag == "--status") status_file = argv[i + 1];
+    else if (flag == "--store-from") store_from = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
+  if (!store_from.empty()) return store_only(store_from);
   const std::string text = shape == "dag" ? dag_workflow(nodes) : steps_workflow(nodes);
   auto documents = skiff::spec::parse_documents(text, shape + ".yaml");
   if (!documents) {
@@ -182,11 +207,19 @@ int main(int argc, char** argv) {
   struct stat st {};
   ::stat(written.c_str(), &st);
   if (!status_file.empty()) std::filesystem::copy_file(written, status_file, std::filesystem::copy_options::overwrite_existing);
+  const std::string store_dir = std::string(dir) + "/store";
+  std::filesystem::create_directories(store_dir);
+  const skiff::bench::StoredSize stored = skiff::bench::store_nodes(written, store_dir);
   std::filesystem::remove_all(dir);
+  if (!stored.error.empty()) {
+    std::fprintf(stderr, "storing the nodes: %s\n", stored.error.c_str());
+    return 1;
+  }
   std::printf(
       "{\"shape\": \"%s\", \"nodes\": %zu, \"pods\": %zu, \"phase\": \"%s\", \"seconds\": %.3f, "
-      "\"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, \"status_bytes\": %lld, \"waits\": %zu}\n",
+      "\"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, \"status_bytes\": %lld, \"store_bytes\": %lld, "
+      "\"stored_nodes\": %zu, \"waits\": %zu}\n",
       shape.c_str(), node_count, instant.launched(), phase.c_str(), took.count(), peak, rss_before,
-      static_cast<long long>(st.st_size), instant.waits());
-  return phase == "Succeeded" ? 0 : 1;
+      static_cast<long long>(st.st_size), stored.db_bytes, stored.nodes, instant.waits());
+  return phase == "Succeeded" && stored.nodes == node_count ? 0 : 1;
 }

@@ -36,7 +36,7 @@ def plot(path, rows):
         time_ax.plot(xs, [r["us_per_node"] for _, r in points], marker="o", label=kind)
         mem_ax.plot(xs, [r["rss_per_node"] for _, r in points], marker="o", label=f"{kind}: peak RSS")
         mem_ax.plot(xs, [r["bytes_per_node"] for _, r in points], marker="x", linestyle="--",
-                    label=f"{kind}: status JSON")
+                    label=f"{kind}: stored (SQLite)")
     time_ax.set(xscale="log", yscale="log", xlabel="nodes in the workflow", ylabel="wall time per node (µs)",
                 title="Cost per node (flat = linear)")
     mem_ax.axhline(1024, color="grey", linestyle=":", label="goal: 1 KB memory")
@@ -77,14 +77,15 @@ def write(path, figures, scale_rows, context):
                      f"{f.baseline or '-'} | {f.note or ''} |")
     if scale_rows:
         lines += ["", "## Scale", "", "![cost vs workflow size](scale.png)", "",
-                  "| runs on | nodes | seconds | µs/node | peak RSS B/node | status JSON B/node |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+                  "| runs on | nodes | seconds | µs/node | peak RSS B/node | stored (SQLite) B/node | "
+                  "workflow.json B/node |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
         for r in scale_rows:
             if not r.get("ok"):
-                lines.append(f"| {r['kind']} | {r['target']} | did not complete | | | |")
+                lines.append(f"| {r['kind']} | {r['target']} | did not complete | | | | |")
                 continue
             lines.append(f"| {r['kind']} | {r['nodes']} | {r['seconds']:.2f} | {r['us_per_node']:.1f} | "
-                         f"{r['rss_per_node']:.0f} | {r['bytes_per_node']:.0f} |")
+                         f"{r['rss_per_node']:.0f} | {r['bytes_per_node']:.0f} | {r['json_bytes_per_node']:.0f} |")
     notes = os.path.join(directory, "NOTES.md")
     if os.path.exists(notes):
         with open(notes) as f:

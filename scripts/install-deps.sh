@@ -14,6 +14,7 @@ packages=(
   libcpp-httplib-dev    # the server's HTTP API, the CLI's client, HTTP servers in tests
   libbenchmark-dev      # bench/ programs
   libsqlite3-dev        # the embedded store
+  zlib1g-dev            # the store's compressed node rows
   bubblewrap            # per-step private /tmp and working directory, daemons' own networks
   util-linux            # nsenter: exec probes and daemons' forwarded ports reach into a sandbox
   python3 nodejs        # interpreters that example script templates call

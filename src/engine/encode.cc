@@ -31,9 +31,7 @@ Json node_json(const Node& node, const std::string& progress, const std::string&
   if (node.daemoned) j["daemoned"] = true;
   if (!node.pod_ip.empty()) j["podIP"] = node.pod_ip;
   if (!node.memoization.is_null()) j["memoizationStatus"] = node.memoization;
-  if (node.resources_duration.is_object() && !node.resources_duration.empty()) {
-    j["resourcesDuration"] = node.resources_duration;
-  }
+  if (!node.resources_duration.empty()) j["resourcesDuration"] = resources_duration_json(node.resources_duration);
   if (node.hooked || node.retried) {
     Json flag = Json::object();
     if (node.hooked) flag["hooked"] = true;

@@ -43,6 +43,11 @@ const char* to_string(Phase phase);
 bool is_completed(Phase phase);
 bool is_failed_or_error(Phase phase);
 
+// A pod's resourcesDuration: seconds of each resource ("cpu", "memory", …),
+// sorted by name. Numbers, not a JSON object: every finished pod keeps one,
+// and a two-entry JSON object costs ~250 B of heap where this costs ~100.
+using ResourceSeconds = std::vector<std::pair<std::string, int64_t>>;
+
 struct Node {
   std::string id;
   std::string name;
@@ -72,10 +77,10 @@ struct Node {
   // memoizationStatus {hit, key, cacheName} for a memoized template, or null.
   Json memoization;
   // A pod: when its step reported it running, and once it ended Argo's
-  // resourcesDuration estimate {"cpu": s, "memory": s, ...} (null before).
-  // Other nodes' sums are worked out when the status is written.
+  // resourcesDuration estimate (empty before). Other nodes' sums are worked
+  // out when the status is written.
   std::optional<Time> running_since;
-  Json resources_duration;
+  ResourceSeconds resources_duration;
 
   bool fulfilled() const { return is_completed(phase) || (daemoned && phase != Phase::kPending); }
 };

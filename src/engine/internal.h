@@ -411,10 +411,13 @@ struct Engine::Impl {
   void enforce_deadlines();
 };
 
-// Argo's resourcesDuration of a pod that ran for `ran` (resources.cc), and
-// the sum of two such records.
-Json pod_resources_duration(const Json& tmpl, Duration ran);
-Json add_resources_duration(Json sum, const Json& more);
+// Argo's resourcesDuration of a pod that ran for `ran` (resources.cc), a
+// pod's record added to a sum, and the record as Argo writes it (an object
+// of whole seconds by resource) and read back.
+ResourceSeconds pod_resources_duration(const Json& tmpl, Duration ran);
+Json add_resources_duration(Json sum, const ResourceSeconds& more);
+Json resources_duration_json(const ResourceSeconds& seconds);
+ResourceSeconds resources_duration_of(const Json& object);
 // What status.resourcesDuration and each completed non-pod node report.
 struct ResourceTotals {
   Json workflow;                                // the sum over every pod

@@ -59,10 +59,8 @@ expr::Scope node_metric_scope(const expr::Scope& globals, const Node& node) {
   expr::Scope scope = default_metric_scope(globals);
   scope["status"] = to_string(node.phase);
   if (node.finished_at) scope["duration"] = seconds_text(*node.finished_at - node.started_at);
-  if (node.resources_duration.is_object()) {
-    for (const auto& [name, seconds] : node.resources_duration.items()) {
-      scope["resourcesDuration." + name] = std::to_string(seconds.get<int64_t>());
-    }
+  for (const auto& [name, seconds] : node.resources_duration) {
+    scope["resourcesDuration." + name] = std::to_string(seconds);
   }
   if (node.inputs.is_object()) {
     for (const auto& p : node.inputs.value("parameters", Json::array())) {

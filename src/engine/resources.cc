@@ -101,7 +101,7 @@ std::map<std::string, int64_t> container_resources(const Json& container) {
 
 }  // namespace
 
-Json pod_resources_duration(const Json& tmpl, Duration ran) {
+ResourceSeconds pod_resources_duration(const Json& tmpl, Duration ran) {
   std::vector<const Json*> containers;
   for (const char* main : {"container", "script"}) {
     if (auto it = tmpl.find(main); it != tmpl.end() && it->is_object()) containers.push_back(&*it);
@@ -118,21 +118,34 @@ Json pod_resources_duration(const Json& tmpl, Duration ran) {
   static const Json kDefaultContainer = Json::object();
   if (containers.empty()) containers.push_back(&kDefaultContainer);
   const int64_t seconds = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(ran).count());
-  Json total = Json::object();
+  std::map<std::string, int64_t> total;
   for (const Json* container : containers) {
-    for (const auto& [name, value] : container_resources(*container)) {
-      const int64_t amount = value * seconds / denominator(name);
-      total[name] = total.value(name, int64_t{0}) + amount;
-    }
+    for (const auto& [name, value] : container_resources(*container)) total[name] += value * seconds / denominator(name);
   }
-  return total;
+  return ResourceSeconds(total.begin(), total.end());
 }
 
-Json add_resources_duration(Json sum, const Json& more) {
-  if (!more.is_object()) return sum;
+Json add_resources_duration(Json sum, const ResourceSeconds& more) {
+  if (more.empty()) return sum;
   if (!sum.is_object()) sum = Json::object();
-  for (const auto& [name, value] : more.items()) sum[name] = sum.value(name, int64_t{0}) + value.get<int64_t>();
+  for (const auto& [name, value] : more) sum[name] = sum.value(name, int64_t{0}) + value;
   return sum;
+}
+
+Json resources_duration_json(const ResourceSeconds& seconds) {
+  Json out = Json::object();
+  for (const auto& [name, value] : seconds) out[name] = value;
+  return out;
+}
+
+ResourceSeconds resources_duration_of(const Json& object) {
+  ResourceSeconds out;
+  if (!object.is_object()) return out;
+  // nlohmann's objects iterate in key order: the result stays sorted.
+  for (const auto& [name, value] : object.items()) {
+    if (value.is_number()) out.emplace_back(name, value.get<int64_t>());
+  }
+  return out;
 }
 
 }  // namespace skiff::engine

@@ -68,7 +68,9 @@ Result<Node> node_from_json(const std::string& id, const Json& j, const std::str
   node.pod_ip = string_field(j, "podIP");
   if (j.contains("memoizationStatus")) node.memoization = j["memoizationStatus"];
   // Only a pod's own estimate is kept: the sums are made again as written.
-  if (node.type == NodeType::kPod && j.contains("resourcesDuration")) node.resources_duration = j["resourcesDuration"];
+  if (node.type == NodeType::kPod && j.contains("resourcesDuration")) {
+    node.resources_duration = resources_duration_of(j["resourcesDuration"]);
+  }
   const Json flag = j.value("nodeFlag", Json::object());
   node.hooked = flag.is_object() && flag.value("hooked", false);
   node.retried = flag.is_object() && flag.value("retried", false);

@@ -211,7 +211,7 @@ Node reset_node(Node node, Time now) {
   node.message.clear();
   node.started_at = now;
   node.finished_at.reset();
-  node.resources_duration = Json();
+  node.resources_duration.clear();
   node.daemoned = false;
   return node;
 }

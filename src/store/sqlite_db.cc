@@ -12,6 +12,11 @@ Statement& Statement::bind(int index, const std::string& text) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Statement& Statement::bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
   return *this;
@@ -47,6 +52,13 @@ std::string Statement::text(int column) const {
   const unsigned char* data = sqlite3_column_text(stmt_, column);
   if (!data) return {};
   return std::string(reinterpret_cast<const char*>(data), sqlite3_column_bytes(stmt_, column));
+}
+
+std::string_view Statement::bytes(int column) const {
+  // sqlite3_column_blob returns a TEXT value's bytes unconverted.
+  const void* data = sqlite3_column_blob(stmt_, column);
+  if (!data) return {};
+  return std::string_view(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, column));
 }
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path) {

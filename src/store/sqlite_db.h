@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -21,6 +22,8 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   Statement& bind(int index, const std::string& text);
+  // Bytes that are not text (a compressed node body): stored as a BLOB.
+  Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind(int index, int64_t value);
   Statement& bind_null(int index);
 
@@ -33,6 +36,8 @@ class Statement {
 
   int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
   std::string text(int column) const;
+  // A TEXT or BLOB column's bytes as stored, valid until the next step.
+  std::string_view bytes(int column) const;
   bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
  private:

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "sqlite_db.h"
+#include "store/node_body_codec.h"
 #include "store/store.h"
 
 namespace skiff::store::internal {
@@ -51,6 +52,7 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::unique_ptr<Database> db_;
+  NodeBodyCodec codec_;  // node rows, under mu_
   std::mutex read_mu_;
   std::unique_ptr<Database> reader_;  // null: listings use db_
 };

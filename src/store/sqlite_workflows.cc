@@ -199,7 +199,9 @@ Result<int64_t> SqliteStore::update_workflow(const WorkflowUpdate& u) {
         "ON CONFLICT (workflow_uid, node_id) DO UPDATE SET body = excluded.body");
     if (!upsert) return upsert.status();
     for (const NodeRecord& node : u.nodes) {
-      SKIFF_RETURN_IF_ERROR((*upsert)->bind(1, u.uid).bind(2, node.id).bind(3, node.body.dump()).run());
+      auto row = codec_.encode(node.body.dump());
+      if (!row) return row.status().with_context("workflow " + u.uid + ": node " + node.id);
+      SKIFF_RETURN_IF_ERROR((*upsert)->bind(1, u.uid).bind(2, node.id).bind_blob(3, *row).run());
     }
   }
   if (!u.removed_nodes.empty()) {
@@ -240,7 +242,19 @@ Result<std::vector<NodeRecord>> SqliteStore::nodes(const std::string& uid) {
   if (!select) return select.status();
   (*select)->bind(1, uid);
   std::vector<NodeRecord> out;
-  while ((*select)->next()) out.push_back({(*select)->text(0), parse_json((*select)->text(1))});
+  while ((*select)->next()) {
+    std::string id = (*select)->text(0);
+    const std::string_view row = (*select)->bytes(1);
+    auto text = codec_.decode(row);
+    Json body = text ? parse_json(*text) : Json();
+    if (NodeBodyCodec::is_compressed(row) && (!text || body.is_discarded())) {
+      // A body that cannot be read is not passed on as null: the controller
+      // would take the node for absent and run it again.
+      std::string why = text ? "compressed row inflates to text that is not JSON" : text.status().message();
+      return internal_error("workflow " + uid + ": node " + id + ": stored body cannot be read: " + why);
+    }
+    out.push_back({std::move(id), std::move(body)});
+  }
   if (!(*select)->status().is_ok()) return (*select)->status();
   return out;
 }

@@ -133,6 +133,9 @@ TEST_P(LocalRuntimeTest, ScriptsRunWithTheirPathBeforeArgs) {
 }
 
 TEST_P(LocalRuntimeTest, ParallelStepsHaveTheirOwnTmp) {
+  // Skipped before launching: steps left behind would spin forever once the
+  // test's directory, and the barrier in it, is removed.
+  if (!sandboxed()) GTEST_SKIP() << "without a sandbox only TMPDIR is private";
   // Both write the same path, then wait for each other before reading it.
   std::string barrier = root_.path() + "/barrier";
   std::string script = "echo $ARGO_NODE_ID > /tmp/out.txt; touch " + barrier +
@@ -144,7 +147,6 @@ TEST_P(LocalRuntimeTest, ParallelStepsHaveTheirOwnTmp) {
     spec.output_files = {"/tmp/out.txt"};
     ASSERT_TRUE(runtime_->launch(spec).is_ok());
   }
-  if (!sandboxed()) GTEST_SKIP() << "without a sandbox only TMPDIR is private";
   for (std::string id : {"a", "b"}) {
     Completion c = wait_for(*runtime_, id);
     EXPECT_EQ(c.result, id);
