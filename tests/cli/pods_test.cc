@@ -28,15 +28,22 @@ const std::string kSkiff = SKIFF_BINARY;
 
 // Live processes whose command line contains `marker`.
 std::vector<int> processes_with(const std::string& marker) {
-  std::vector<int> found;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    int pid = std::atoi(entry.path().filename().c_str());
-    if (pid <= 0 || pid == ::getpid()) continue;
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find(marker) != std::string::npos) found.push_back(pid);
+  // A process exiting while /proc is listed can fail the listing (ESRCH):
+  // it is listed again.
+  for (int pass = 0; pass < 5; ++pass) {
+    std::vector<int> found;
+    std::error_code error;
+    for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
+      int pid = static_cast<int>(std::atoi(it->path().filename().c_str()));
+      if (pid <= 0 || pid == ::getpid()) continue;
+      std::ifstream in(it->path() / "cmdline", std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.find(marker) != std::string::npos) found.push_back(pid);
+    }
+    if (!error) return found;
   }
-  return found;
+  ADD_FAILURE() << "cannot list /proc";
+  return {};
 }
 
 int free_port() {

@@ -155,15 +155,22 @@ std::vector<std::string> log_lines(httplib::Client& c, const std::string& name) 
 
 // Processes whose command line contains `marker` (not this one).
 std::vector<pid_t> processes_with(const std::string& marker) {
-  std::vector<pid_t> found;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
-    if (pid <= 0 || pid == ::getpid()) continue;
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (text.find(marker) != std::string::npos) found.push_back(pid);
+  // A process exiting while /proc is listed can fail the listing (ESRCH):
+  // it is listed again.
+  for (int pass = 0; pass < 5; ++pass) {
+    std::vector<pid_t> found;
+    std::error_code error;
+    for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
+      pid_t pid = static_cast<pid_t>(std::atoi(it->path().filename().c_str()));
+      if (pid <= 0 || pid == ::getpid()) continue;
+      std::ifstream in(it->path() / "cmdline", std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.find(marker) != std::string::npos) found.push_back(pid);
+    }
+    if (!error) return found;
   }
-  return found;
+  ADD_FAILURE() << "cannot list /proc";
+  return {};
 }
 
 class ChaosTest : public ServerFixture, public ::testing::WithParamInterface<bool> {

@@ -44,21 +44,29 @@ class ServerFixture : public ::testing::Test {
   void TearDown() override {
     server_.reset();
     stop_steps_under(home_.string());
-    std::filesystem::remove_all(home_);
+    std::error_code ignored;  // a step killed just now may still be letting go of its files
+    std::filesystem::remove_all(home_, ignored);
   }
 
   // Server steps outlive their server, as they should; a test's must not
   // outlive the test. Each step's guard or sandbox leads its own session
   // and names its directory under the test's home on its command line.
+  // /proc changes while it is read: a process that exits meanwhile can make
+  // the listing fail (ESRCH), which must not fail the test; it is read again.
   static void stop_steps_under(const std::string& home) {
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      const pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
-      if (pid <= 0 || pid == ::getpid()) continue;
-      std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-      std::string words((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (words.find(home) == std::string::npos) continue;
-      if (::getsid(pid) == pid) ::kill(-pid, SIGKILL);
-      ::kill(pid, SIGKILL);
+    for (int pass = 0; pass < 5; ++pass) {
+      std::error_code error;
+      for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
+        const std::filesystem::path entry = it->path();
+        const pid_t pid = static_cast<pid_t>(std::atoi(entry.filename().c_str()));
+        if (pid <= 0 || pid == ::getpid()) continue;
+        std::ifstream in(entry / "cmdline", std::ios::binary);
+        std::string words((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (words.find(home) == std::string::npos) continue;
+        if (::getsid(pid) == pid) ::kill(-pid, SIGKILL);
+        ::kill(pid, SIGKILL);
+      }
+      if (!error) return;
     }
   }
 
