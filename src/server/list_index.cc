@@ -1,13 +1,13 @@
-// ListIndex: each workflow's list item kept as serialised JSON pieces, and
-// lists rendered from them as fields.cc would project the item.
+// ListIndex: each workflow's list item kept serialised (list_item.h), in
+// the store's listing order, and lists chosen and paged as the store does.
 #include "server/list_index.h"
 
-#include <algorithm>
 #include <climits>
 #include <cstdlib>
-#include <iterator>
+#include <functional>
 
 #include "controller/service.h"
+#include "server/list_item.h"
 
 namespace skiff::server {
 
@@ -16,109 +16,7 @@ namespace {
 // A value larger than this is not kept: a list that shows it reads the
 // store. Keeps a workflow with a huge spec or status from costing its
 // whole size again in memory.
-constexpr size_t kMaxPieceBytes = 4096;
-
-// One member of a JSON object, serialised: `"name":value`.
-struct Leaf {
-  std::string name;
-  std::string text;        // empty when oversized
-  bool container = false;  // an object or array: a projection could go inside it
-  bool oversized = false;
-};
-
-// One member of the item. An object member (metadata, spec, status) is
-// split at its own members, so a projection picks among them without
-// parsing anything.
-struct Member {
-  std::string head;  // `"name":`, for a split member
-  Leaf whole;        // the member when not split (name always set)
-  std::vector<Leaf> parts;
-  bool split = false;
-};
-
-Leaf make_leaf(const std::string& name, const Json& value) {
-  Leaf leaf;
-  leaf.name = name;
-  leaf.container = value.is_structured();
-  std::string text = value.dump();
-  if (text.size() > kMaxPieceBytes) {
-    leaf.oversized = true;
-    return leaf;
-  }
-  leaf.text = Json(name).dump();
-  leaf.text += ':';
-  leaf.text += text;
-  leaf.text.shrink_to_fit();
-  return leaf;
-}
-
-Member make_member(const std::string& name, const Json& value) {
-  Member member;
-  member.whole.name = name;
-  if (!value.is_object()) {
-    member.whole = make_leaf(name, value);
-    return member;
-  }
-  member.split = true;
-  member.head = Json(name).dump() + ":";
-  member.parts.reserve(value.size());
-  for (const auto& [key, part] : value.items()) member.parts.push_back(make_leaf(key, part));
-  return member;
-}
-
-// Both vectors are sorted by name: nlohmann's objects are std::maps, and so
-// are FieldTree's children, with the same ordering.
-template <typename T, typename Name>
-const T* find_named(const std::vector<T>& items, const std::string& name, Name name_of) {
-  auto it = std::lower_bound(items.begin(), items.end(), name,
-                             [&](const T& item, const std::string& key) { return name_of(item) < key; });
-  return it != items.end() && name_of(*it) == name ? &*it : nullptr;
-}
-
-const Leaf* find_leaf(const std::vector<Leaf>& leaves, const std::string& name) {
-  return find_named(leaves, name, [](const Leaf& l) -> const std::string& { return l.name; });
-}
-
-// A leaf under a projection that goes on below it (`sub` not a leaf):
-// keep() and drop() leave a scalar as it is; looking inside a container
-// would need it parsed, which the index does not do.
-bool append_leaf(const Leaf& leaf, bool projected_inside, bool& first, std::string& out) {
-  if (leaf.oversized || (projected_inside && leaf.container)) return false;
-  if (!first) out += ',';
-  first = false;
-  out += leaf.text;
-  return true;
-}
-
-// `{…}` of the leaves, without those `drop` (may be null) removes; as
-// drop() in fields.cc.
-bool render_drop(const std::vector<Leaf>& leaves, const FieldTree* drop, std::string& out) {
-  out += '{';
-  bool first = true;
-  for (const Leaf& leaf : leaves) {
-    const FieldTree* sub = nullptr;
-    if (drop) {
-      auto it = drop->children.find(leaf.name);
-      if (it != drop->children.end()) sub = &it->second;
-    }
-    if (sub && sub->leaf) continue;
-    if (!append_leaf(leaf, sub != nullptr, first, out)) return false;
-  }
-  out += '}';
-  return true;
-}
-
-// `{…}` of the leaves `keep` names; as keep() in fields.cc.
-bool render_keep(const std::vector<Leaf>& leaves, const FieldTree& keep, std::string& out) {
-  out += '{';
-  bool first = true;
-  for (const auto& [name, sub] : keep.children) {
-    const Leaf* leaf = find_leaf(leaves, name);
-    if (leaf && !append_leaf(*leaf, !sub.leaf, first, out)) return false;
-  }
-  out += '}';
-  return true;
-}
+constexpr size_t kMaxValueBytes = 4096;
 
 }  // namespace
 
@@ -129,46 +27,9 @@ struct ListIndex::Entry {
   std::string phase;
   int64_t created = 0;  // µs since the epoch, as the store's continue token has it
   int64_t version = 0;
-  Json stored_labels;   // the record's own labels, to build the item again on an update
-  Json labels;          // what label selectors see (controller::workflow_labels)
-  std::vector<Member> item;  // sorted by name
-  bool renderable = true;    // false: the item could not be serialised; lists read the store
-
-  const Member* member(const std::string& key) const {
-    return find_named(item, key, [](const Member& m) -> const std::string& { return m.whole.name; });
-  }
-
-  bool render(const FieldProjection& projection, const FieldTree* items, std::string& out) const {
-    if (!renderable) return false;
-    out += '{';
-    bool first = true;
-    auto append = [&](const Member& m, const FieldTree* sub, bool keep) {
-      if (!m.split) return append_leaf(m.whole, sub && !sub->leaf, first, out);
-      if (!first) out += ',';
-      first = false;
-      out += m.head;
-      if (!sub || sub->leaf) return render_drop(m.parts, nullptr, out);  // the whole member
-      return keep ? render_keep(m.parts, *sub, out) : render_drop(m.parts, sub, out);
-    };
-    if (!projection.exclude) {
-      for (const auto& [key, sub] : items->children) {
-        const Member* m = member(key);
-        if (m && !append(*m, &sub, true)) return false;
-      }
-    } else {
-      for (const Member& m : item) {
-        const FieldTree* sub = nullptr;
-        if (items) {
-          auto it = items->children.find(m.whole.name);
-          if (it != items->children.end()) sub = &it->second;
-        }
-        if (sub && sub->leaf) continue;
-        if (!append(m, sub, false)) return false;
-      }
-    }
-    out += '}';
-    return true;
-  }
+  std::string stored_labels;  // the record's own labels, to build the item again on an update
+  Json labels;                // what label selectors see (controller::workflow_labels)
+  ItemText item;
 };
 
 namespace {
@@ -187,7 +48,10 @@ bool read_token(const std::string& token, int64_t* created, std::string* uid) {
   return true;
 }
 
-std::shared_ptr<ListIndex::Entry> make_entry(const store::WorkflowRecord& record, int64_t version) {
+// The entry for `record` as stored at `version`, its item built from
+// `item`: workflow_object() of it, or of what an update changed.
+std::shared_ptr<ListIndex::Entry> make_entry(const store::WorkflowRecord& record, int64_t version,
+                                             const std::function<ItemText(Json&)>& item) {
   auto entry = std::make_shared<ListIndex::Entry>();
   entry->uid = record.uid;
   entry->namespace_ = record.namespace_;
@@ -195,24 +59,17 @@ std::shared_ptr<ListIndex::Entry> make_entry(const store::WorkflowRecord& record
   entry->phase = record.phase;
   entry->created = micros(record.created_at);
   entry->version = version;
-  entry->stored_labels = record.labels;
   entry->labels = controller::workflow_labels(record);
   try {
-    store::WorkflowRecord versioned;
-    const store::WorkflowRecord* source = &record;
-    if (record.version != version) {
-      versioned = record;
-      versioned.version = version;
-      source = &versioned;
-    }
-    Json object = controller::workflow_object(*source, nullptr);
-    entry->item.reserve(object.size());
-    for (const auto& [key, value] : object.items()) entry->item.push_back(make_member(key, value));
+    entry->stored_labels = record.labels.dump();
+    Json object = controller::workflow_object(record, nullptr);
+    object["metadata"]["resourceVersion"] = std::to_string(version);
+    entry->item = item(object);
   } catch (const Json::exception&) {
     // Text the store path could not serialise either (invalid UTF-8):
     // lists that include it go there and answer as they always did.
-    entry->item.clear();
-    entry->renderable = false;
+    entry->item = ItemText();
+    entry->stored_labels.clear();
   }
   return entry;
 }
@@ -249,7 +106,9 @@ void ListIndex::insert(std::shared_ptr<const Entry> entry) {
   ordered_[key] = std::move(entry);
 }
 
-void ListIndex::put(const store::WorkflowRecord& record, int64_t version) { insert(make_entry(record, version)); }
+void ListIndex::put(const store::WorkflowRecord& record, int64_t version) {
+  insert(make_entry(record, version, [](Json& object) { return ItemText::from(object, kMaxValueBytes); }));
+}
 
 bool ListIndex::apply(const store::WorkflowUpdate& update, int64_t version) {
   std::shared_ptr<const Entry> old;
@@ -259,11 +118,11 @@ bool ListIndex::apply(const store::WorkflowUpdate& update, int64_t version) {
     if (known == by_uid_.end()) return false;
     old = ordered_.at(known->second);
   }
-  if (!old->renderable) return false;
-  // The record as the store now holds it, but for the parts an update
-  // never changes (name, creation, labels) and, unless it replaced the
-  // manifest, the manifest's metadata and spec: those are taken from the
-  // held item rather than rebuilt.
+  if (!old->item.usable()) return false;
+  // The record as the store now holds it, but for what an update never
+  // changes (name, creation, labels) and, unless it replaced the manifest,
+  // the manifest's metadata and spec: those stay as the held item has them
+  // rather than being built again.
   store::WorkflowRecord record;
   record.uid = old->uid;
   record.namespace_ = old->namespace_;
@@ -272,29 +131,15 @@ bool ListIndex::apply(const store::WorkflowUpdate& update, int64_t version) {
   record.created_at = Time(Duration(old->created));
   record.started_at = update.started_at;
   record.finished_at = update.finished_at;
-  record.labels = old->stored_labels;
+  record.labels = Json::parse(old->stored_labels, nullptr, /*allow_exceptions=*/false);
   record.status = update.status;
   record.manifest = update.manifest ? *update.manifest : Json::object();
-  record.version = version;
-  auto entry = make_entry(record, version);
-  if (!update.manifest && entry->renderable) {
-    for (Member& m : entry->item) {
-      const Member* held = old->member(m.whole.name);
-      if (m.whole.name == "spec" && held) m = *held;
-      if (m.whole.name != "metadata" || !held || !m.split || !held->split) continue;
-      // workflow_object() sets name, uid, labels, resourceVersion… over the
-      // manifest's metadata: the rebuilt members win, the rest are held.
-      std::vector<Leaf> merged;
-      std::vector<Leaf>& fresh = m.parts;
-      std::merge(fresh.begin(), fresh.end(), held->parts.begin(), held->parts.end(), std::back_inserter(merged),
-                 [](const Leaf& a, const Leaf& b) { return a.name < b.name; });
-      // std::merge puts an equal fresh leaf first: drop the held one after it.
-      auto last = std::unique(merged.begin(), merged.end(),
-                              [](const Leaf& a, const Leaf& b) { return a.name == b.name; });
-      merged.erase(last, merged.end());
-      fresh = std::move(merged);
-    }
-  }
+  auto entry = make_entry(record, version, [&](Json& object) {
+    if (update.manifest) return ItemText::from(object, kMaxValueBytes);
+    // workflow_object() set name, uid, labels, resourceVersion… over an
+    // empty manifest: those are taken afresh, the rest of metadata is held.
+    return ItemText::updated(object, old->item, "spec", "metadata", kMaxValueBytes);
+  });
   insert(std::move(entry));
   return true;
 }
@@ -373,7 +218,7 @@ std::optional<std::string> ListIndex::list(const ListRequest& request) const {
   out += "{\"items\":[";
   for (size_t i = 0; i < page.size(); ++i) {
     if (i) out += ',';
-    if (!page[i]->render(projection, items, out)) return std::nullopt;
+    if (!page[i]->item.render(projection.exclude, items, out)) return std::nullopt;
   }
   out += ']';
   // The envelope's other members ("metadata") follow "items" in key order.
