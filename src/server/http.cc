@@ -94,7 +94,9 @@ struct Server::Impl {
                                        });
       return;
     }
-    out.set_content(response.body, response.content_type);
+    // Moved, not copied as set_content() would: a full list is megabytes.
+    out.body = std::move(response.body);
+    out.set_header("Content-Type", response.content_type);
   }
 };
 
