@@ -2,6 +2,7 @@
 // projections of fields.cc applied to them without parsing.
 #include "server/list_item.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -153,6 +154,22 @@ void ItemText::seal() {
   pieces_.shrink_to_fit();
 }
 
+namespace {
+
+// Names are compared for every piece of every item a list shows; they are
+// short, and a loop over their bytes costs less than calls to memcmp.
+// The order is std::string's (bytes as unsigned char), as the trees' maps
+// and nlohmann's objects have it.
+int compare_names(std::string_view a, std::string_view b) {
+  const size_t common = std::min(a.size(), b.size());
+  for (size_t i = 0; i < common; ++i) {
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+}  // namespace
+
 bool ItemText::append_value(const Piece& p, bool projected_inside, bool& first, std::string& out) const {
   // keep() and drop() leave a scalar as it is when the path goes on below
   // it; going into a container would need it parsed.
@@ -177,9 +194,10 @@ bool ItemText::render_parts(std::span<const Piece> level, bool exclude, const Fi
     const std::string_view key = name(p);
     // The tree's children are in name order too.
     const FieldTree* sub = nullptr;
-    if (tree) {
-      while (child != tree->children.end() && std::string_view(child->first) < key) ++child;
-      if (child != tree->children.end() && child->first == key) sub = &child->second;
+    for (; tree && child != tree->children.end(); ++child) {
+      const int order = compare_names(child->first, key);
+      if (order == 0) sub = &child->second;
+      if (order >= 0) break;
     }
     if (exclude ? (sub && sub->leaf) : (tree && !sub)) continue;
     if (!(p.flags & kCut)) {
