@@ -23,6 +23,7 @@ struct ServerFlags {
   std::string config;
   std::string managed_namespace;
   bool no_sandbox = false;
+  bool no_list_index = false;
 };
 
 std::string self_path() {
@@ -55,6 +56,7 @@ int serve(const ServerFlags& flags) {
   options.home = config::skiff_home();
   options.self_exe = self_path();
   options.sandbox = !flags.no_sandbox;
+  options.list_index = !flags.no_list_index;
   options.auth_mode = flags.auth_mode;
   options.tokens_file = flags.tokens;
   options.config = *config;
@@ -97,6 +99,8 @@ void add_server_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--config", flags.config, "Configuration file (default: $SKIFF_CONFIG, else $SKIFF_HOME/config.yaml)");
   cmd->add_option("--managed-namespace", flags.managed_namespace, "The namespace this server manages by default");
   cmd->add_flag("--no-sandbox", flags.no_sandbox, "Run steps without bubblewrap isolation");
+  cmd->add_flag("--no-list-index", flags.no_list_index,
+                "Answer workflow lists from the store, not from the index kept in memory");
   cmd->callback([exit_code] { *exit_code = serve(flags); });
 }
 

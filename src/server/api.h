@@ -55,6 +55,8 @@ struct Response {
 Response error_response(const Status& status);
 Response json_response(const Json& body, int status = 200);
 
+class ListIndex;
+
 struct Context {
   store::Store& store;
   controller::Service& service;
@@ -63,6 +65,8 @@ struct Context {
   std::string version;
   // Set when the server stops: streams end.
   std::atomic<bool>* stopping = nullptr;
+  // Workflow lists answered from memory; null: every list reads the store.
+  const ListIndex* list_index = nullptr;
 };
 
 using Handler = std::function<Response(Context&, const Request&)>;
@@ -106,6 +110,18 @@ Response resubmit_from(Context& ctx, const Json& old, const Json& body);
 Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const Json& body);
 // Applies Argo's `fields` parameter ("a.b,items.c" keeps; "-a.b" drops).
 Json project_fields(const Json& value, const std::string& fields);
+
+// Argo's `fields` parsed: its dotted paths as a tree of path segments.
+struct FieldTree {
+  std::map<std::string, FieldTree> children;
+  bool leaf = false;  // a path ends here: the whole value is meant
+};
+struct FieldProjection {
+  bool all = true;       // no `fields`: everything
+  bool exclude = false;  // "-a,b": the paths are dropped, not kept
+  FieldTree paths;
+};
+FieldProjection parse_fields(const std::string& fields);
 
 // Kubernetes label selectors ("a=b,c!=d,e in (x,y),!f") and the field
 // selectors Argo accepts for workflows (metadata.name, metadata.namespace,

@@ -2,6 +2,7 @@
 // stop, terminate, set, retry, resubmit.
 #include "base/strings.h"
 #include "server/api.h"
+#include "server/list_index.h"
 
 namespace skiff::server {
 
@@ -67,51 +68,33 @@ Response lint(Context& ctx, const Request& request) {
 }
 
 Response list(Context& ctx, const Request& request) {
-  std::string ns = request.param("namespace");
-  if (request.namespaces && ns.empty()) {
+  ListRequest list;
+  list.namespace_ = request.param("namespace");
+  if (request.namespaces && list.namespace_.empty()) {
     return error_response(Status(Code::kPermissionDenied, "the token may not list every namespace"));
   }
-  if (!ns.empty()) {
-    if (Status st = check_namespace(request, ns); !st) return error_response(st);
+  if (!list.namespace_.empty()) {
+    if (Status st = check_namespace(request, list.namespace_); !st) return error_response(st);
   }
   auto labels = Selector::labels(request.query_value("listOptions.labelSelector"));
   if (!labels) return error_response(labels.status());
+  list.labels = std::move(*labels);
   auto fields = Selector::fields(request.query_value("listOptions.fieldSelector"));
   if (!fields) return error_response(fields.status());
-  store::WorkflowQuery query;
-  query.namespace_ = ns;
-  query.with_manifest = true;
-  query.with_run_options = false;
-  if (Status st = read_paging(request, &query.limit, &query.continue_token); !st) return error_response(st);
-  const Selector& label_selector = *labels;
-  const Selector& field_selector = *fields;
-  if (!label_selector.empty() || !field_selector.empty()) {
-    query.filter = [&](const store::WorkflowRecord& w) {
-      if (!label_selector.matches(controller::workflow_labels(w))) return false;
-      Json values = {{"metadata.name", w.name}, {"metadata.namespace", w.namespace_},
-                     {"status.phase", w.phase}, {"metadata.uid", w.uid}};
-      return field_selector.matches(values);
-    };
-  }
-  auto page = ctx.store.list_workflows(query);
-  if (!page) return error_response(page.status());
-  const std::string projection = request.query_value("fields");
-  const bool with_nodes = needs_nodes(projection, "items.");
-  Json items = Json::array();
-  for (const auto& record : page->items) {
-    std::vector<store::NodeRecord> nodes;
-    if (with_nodes) {
-      auto loaded = ctx.store.nodes(record.uid);
-      if (loaded) nodes = std::move(*loaded);
+  list.fields = std::move(*fields);
+  if (Status st = read_paging(request, &list.limit, &list.continue_token); !st) return error_response(st);
+  list.projection = request.query_value("fields");
+  Response response;
+  if (ctx.list_index) {
+    if (auto body = ctx.list_index->list(list)) {
+      response.body = std::move(*body);
+      return response;
     }
-    items.push_back(controller::workflow_object(record, with_nodes ? &nodes : nullptr));
   }
-  Json meta = Json::object();
-  meta["resourceVersion"] = "0";
-  if (!page->continue_token.empty()) meta["continue"] = page->continue_token;
-  if (page->remaining) meta["remainingItemCount"] = *page->remaining;
-  Json out = {{"metadata", meta}, {"items", std::move(items)}};
-  return json_response(project_fields(out, projection));
+  auto body = list_from_store(ctx.store, list);
+  if (!body) return error_response(body.status());
+  response.body = std::move(*body);
+  return response;
 }
 
 Response get(Context& ctx, const Request& request) {
@@ -216,6 +199,43 @@ Response resubmit(Context& ctx, const Request& request) {
 }
 
 }  // namespace
+
+bool list_needs_nodes(const std::string& projection) { return needs_nodes(projection, "items."); }
+
+Result<std::string> list_from_store(store::Store& store, const ListRequest& list) {
+  store::WorkflowQuery query;
+  query.namespace_ = list.namespace_;
+  query.with_manifest = true;
+  query.with_run_options = false;
+  query.limit = list.limit;
+  query.continue_token = list.continue_token;
+  if (!list.labels.empty() || !list.fields.empty()) {
+    query.filter = [&](const store::WorkflowRecord& w) {
+      if (!list.labels.matches(controller::workflow_labels(w))) return false;
+      Json values = {{"metadata.name", w.name}, {"metadata.namespace", w.namespace_},
+                     {"status.phase", w.phase}, {"metadata.uid", w.uid}};
+      return list.fields.matches(values);
+    };
+  }
+  auto page = store.list_workflows(query);
+  if (!page) return page.status();
+  const bool with_nodes = list_needs_nodes(list.projection);
+  Json items = Json::array();
+  for (const auto& record : page->items) {
+    std::vector<store::NodeRecord> nodes;
+    if (with_nodes) {
+      auto loaded = store.nodes(record.uid);
+      if (loaded) nodes = std::move(*loaded);
+    }
+    items.push_back(controller::workflow_object(record, with_nodes ? &nodes : nullptr));
+  }
+  Json meta = Json::object();
+  meta["resourceVersion"] = "0";
+  if (!page->continue_token.empty()) meta["continue"] = page->continue_token;
+  if (page->remaining) meta["remainingItemCount"] = *page->remaining;
+  Json out = {{"metadata", meta}, {"items", std::move(items)}};
+  return project_fields(out, list.projection).dump();
+}
 
 Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const Json& body) {
   std::vector<std::pair<std::string, std::string>> out;

@@ -8,10 +8,7 @@ namespace skiff::server {
 
 namespace {
 
-struct PathTree {
-  std::map<std::string, PathTree> children;
-  bool leaf = false;
-};
+using PathTree = FieldTree;
 
 void add_path(PathTree& tree, const std::string& path) {
   PathTree* at = &tree;
@@ -54,19 +51,26 @@ void drop(Json& value, const PathTree& tree) {
 
 }  // namespace
 
-Json project_fields(const Json& value, const std::string& fields) {
+FieldProjection parse_fields(const std::string& fields) {
+  FieldProjection out;
   std::string_view text = trim(fields);
-  if (text.empty()) return value;
-  bool exclude = text.front() == '-';
-  if (exclude) text.remove_prefix(1);
-  PathTree tree;
+  if (text.empty()) return out;
+  out.all = false;
+  out.exclude = text.front() == '-';
+  if (out.exclude) text.remove_prefix(1);
   for (const auto& part : split(text, ',')) {
     std::string_view path = trim(part);
-    if (!path.empty()) add_path(tree, std::string(path));
+    if (!path.empty()) add_path(out.paths, std::string(path));
   }
-  if (!exclude) return keep(value, tree);
+  return out;
+}
+
+Json project_fields(const Json& value, const std::string& fields) {
+  FieldProjection projection = parse_fields(fields);
+  if (projection.all) return value;
+  if (!projection.exclude) return keep(value, projection.paths);
   Json out = value;
-  drop(out, tree);
+  drop(out, projection.paths);
   return out;
 }
 

@@ -24,6 +24,9 @@ struct ServerOptions {
   std::string self_exe;            // the skiff executable
   bool sandbox = true;
   size_t max_running = 0;  // steps run at once; 0: as many as open files allow
+  // Workflow lists answered from an index in memory; false: every list
+  // reads and decodes the stored workflows (to compare, or to rule it out).
+  bool list_index = true;
   // "server": no token needed (loopback addresses only);
   // "client": every request needs `Authorization: Bearer <token>` from
   // `tokens_file` (one "token namespace[,namespace…]" or "token *" a line).
