@@ -130,7 +130,9 @@ class ListIndexTest : public ::testing::Test {
       for (size_t limit : {0, 1, 4, 7}) {
         for (const std::string ns : {"argo", ""}) {
           int answered = expect_same(request(ns, fields, "", "", limit));
-          if (fields != "metadata.continue,items.status") EXPECT_GT(answered, 0) << fields;
+          if (fields != "metadata.continue,items.status") {
+            EXPECT_GT(answered, 0) << fields;
+          }
         }
       }
     }
@@ -215,7 +217,7 @@ TEST_F(ListIndexTest, ALoadedIndexAnswersAsTheOneKeptCurrent) {
   ListIndex reloaded;  // as a restarted server builds it
   ASSERT_TRUE(reloaded.load(*store_).is_ok());
   EXPECT_EQ(reloaded.size(), index_.size());
-  for (const std::string fields : {std::string(kArgoListFields), std::string("-items.status.nodes")}) {
+  for (const std::string& fields : {std::string(kArgoListFields), std::string("-items.status.nodes")}) {
     for (size_t limit : {0, 5}) {
       auto r = request("", fields, "", "", limit);
       EXPECT_GT(expect_same(r, reloaded), 0);
