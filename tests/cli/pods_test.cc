@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../runtime/runtime_test_util.h"
 #include "pods_fixture.h"
 #include "subprocess.h"
 
@@ -26,25 +27,7 @@ using testing::Output;
 
 const std::string kSkiff = SKIFF_BINARY;
 
-// Live processes whose command line contains `marker`.
-std::vector<int> processes_with(const std::string& marker) {
-  // A process exiting while /proc is listed can fail the listing (ESRCH):
-  // it is listed again.
-  for (int pass = 0; pass < 5; ++pass) {
-    std::vector<int> found;
-    std::error_code error;
-    for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
-      int pid = static_cast<int>(std::atoi(it->path().filename().c_str()));
-      if (pid <= 0 || pid == ::getpid()) continue;
-      std::ifstream in(it->path() / "cmdline", std::ios::binary);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (text.find(marker) != std::string::npos) found.push_back(pid);
-    }
-    if (!error) return found;
-  }
-  ADD_FAILURE() << "cannot list /proc";
-  return {};
-}
+using skiff::runtime::testing_util::processes_with;
 
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -88,21 +89,31 @@ inline Completion run_step(Runtime& runtime, const StepSpec& spec) {
 }
 
 // Live processes whose command line contains `marker`, from the host's
-// /proc (a zombie has an empty command line).
+// /proc (a zombie has an empty command line). A process exiting while /proc
+// is listed can end the listing early with an error (ESRCH): it is listed
+// again rather than answered in part.
 inline std::vector<int> processes_with(const std::string& marker) {
-  std::vector<int> found;
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return found;
-  while (struct dirent* e = ::readdir(proc)) {
-    int pid = std::atoi(e->d_name);
-    if (pid <= 0 || pid == ::getpid()) continue;
-    std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline", std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (text.str().find(marker) != std::string::npos) found.push_back(pid);
+  for (int pass = 0; pass < 5; ++pass) {
+    std::vector<int> found;
+    DIR* proc = ::opendir("/proc");
+    if (!proc) break;
+    errno = 0;
+    while (struct dirent* e = ::readdir(proc)) {
+      int pid = std::atoi(e->d_name);
+      if (pid > 0 && pid != ::getpid()) {
+        std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline", std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (text.str().find(marker) != std::string::npos) found.push_back(pid);
+      }
+      errno = 0;
+    }
+    const bool complete = errno == 0;
+    ::closedir(proc);
+    if (complete) return found;
   }
-  ::closedir(proc);
-  return found;
+  ADD_FAILURE() << "cannot list /proc";
+  return {};
 }
 
 // Whether process `pid`'s command line contains `text` (false once it is

@@ -19,6 +19,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../runtime/runtime_test_util.h"
 #include "server_test_util.h"
 
 extern char** environ;
@@ -153,25 +154,7 @@ std::vector<std::string> log_lines(httplib::Client& c, const std::string& name) 
   return lines;
 }
 
-// Processes whose command line contains `marker` (not this one).
-std::vector<pid_t> processes_with(const std::string& marker) {
-  // A process exiting while /proc is listed can fail the listing (ESRCH):
-  // it is listed again.
-  for (int pass = 0; pass < 5; ++pass) {
-    std::vector<pid_t> found;
-    std::error_code error;
-    for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end; it.increment(error)) {
-      pid_t pid = static_cast<pid_t>(std::atoi(it->path().filename().c_str()));
-      if (pid <= 0 || pid == ::getpid()) continue;
-      std::ifstream in(it->path() / "cmdline", std::ios::binary);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (text.find(marker) != std::string::npos) found.push_back(pid);
-    }
-    if (!error) return found;
-  }
-  ADD_FAILURE() << "cannot list /proc";
-  return {};
-}
+using skiff::runtime::testing_util::processes_with;
 
 class ChaosTest : public ServerFixture, public ::testing::WithParamInterface<bool> {
  protected:
