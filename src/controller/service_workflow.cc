@@ -116,6 +116,10 @@ Result<std::unique_ptr<LiveWorkflow>> Service::Impl::build_live(const store::Wor
   if (parsed->size() != 1) return internal_error("stored workflow " + record.uid + " is not one document");
   auto library = parse_library(record.run_options.value("library", Json::array()));
   if (!library) return library.status();
+  // The configuration's `load` objects are every workflow's, as `skiff run
+  // --load` gives them to its run: Secrets and ConfigMaps for container
+  // env, volumes, parameters, artifact credentials and repository refs.
+  library->insert(library->end(), loaded.begin(), loaded.end());
   engine::Options engine_options;
   engine_options.name = record.name;
   engine_options.namespace_ = record.namespace_;
