@@ -108,6 +108,10 @@ Response resubmit_from(Context& ctx, const Json& old, const Json& body);
 // The "NAME=VALUE" strings of a body's `parameters`, as Argo's Retry and
 // Resubmit requests carry them.
 Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const Json& body);
+// The spec a finished workflow runs again with (resubmit, an archived
+// workflow's retry), as Argo formulates it: no shutdown, no zero deadline,
+// new values for the parameters it declares (others are ignored).
+Json spec_to_run_again(const Json& old, const std::vector<std::pair<std::string, std::string>>& parameters);
 // Applies Argo's `fields` parameter ("a.b,items.c" keeps; "-a.b" drops).
 Json project_fields(const Json& value, const std::string& fields);
 

@@ -199,17 +199,7 @@ Response retry(Context& ctx, const Request& request) {
   labels.erase("workflows.argoproj.io/completed");
   meta["labels"] = labels;
   if (old_meta.contains("annotations")) meta["annotations"] = old_meta["annotations"];
-  Json spec = old.value("spec", Json::object());
-  spec.erase("shutdown");
-  if (spec.contains("arguments") && spec["arguments"].contains("parameters")) {
-    for (auto& p : spec["arguments"]["parameters"]) {
-      for (const auto& [key, value] : *parameters) {
-        if (p.value("name", "") != key) continue;
-        p["value"] = value;
-        p.erase("valueFrom");
-      }
-    }
-  }
+  Json spec = spec_to_run_again(old, *parameters);
   Json status = old.value("status", Json::object());
   Json nodes = status.contains("nodes") ? status["nodes"] : Json::object();
   status.erase("nodes");

@@ -252,6 +252,26 @@ Result<std::vector<std::pair<std::string, std::string>>> parameter_pairs(const J
   return out;
 }
 
+Json spec_to_run_again(const Json& old, const std::vector<std::pair<std::string, std::string>>& parameters) {
+  Json spec = old.value("spec", Json::object());
+  spec.erase("shutdown");
+  // A deadline of 0 is how a stop was once recorded, not a deadline to keep.
+  if (auto d = spec.find("activeDeadlineSeconds"); d != spec.end() && d->is_number() && d->get<double>() == 0) {
+    spec.erase("activeDeadlineSeconds");
+  }
+  // New values for the parameters the workflow declares; others are ignored.
+  if (spec.contains("arguments") && spec["arguments"].contains("parameters")) {
+    for (auto& p : spec["arguments"]["parameters"]) {
+      for (const auto& [key, value] : parameters) {
+        if (p.value("name", "") != key) continue;
+        p["value"] = value;
+        p.erase("valueFrom");
+      }
+    }
+  }
+  return spec;
+}
+
 Response resubmit_from(Context& ctx, const Json& old, const Json& body) {
   auto parameters = parameter_pairs(body);
   if (!parameters) return error_response(parameters.status());
@@ -272,23 +292,7 @@ Response resubmit_from(Context& ctx, const Json& old, const Json& body) {
   labels["workflows.argoproj.io/resubmitted-from-workflow"] = name;
   meta["labels"] = labels;
   if (old_meta.contains("annotations")) meta["annotations"] = old_meta["annotations"];
-  Json spec = old.value("spec", Json::object());
-  spec.erase("shutdown");
-  if (auto d = spec.find("activeDeadlineSeconds"); d != spec.end() && d->is_number() && d->get<double>() == 0) {
-    spec.erase("activeDeadlineSeconds");
-  }
-  // New values for the parameters the workflow declares, as Argo's
-  // resubmit takes them; others are ignored.
-  if (spec.contains("arguments") && spec["arguments"].contains("parameters")) {
-    for (auto& p : spec["arguments"]["parameters"]) {
-      for (const auto& [key, value] : *parameters) {
-        if (p.value("name", "") != key) continue;
-        p["value"] = value;
-        p.erase("valueFrom");
-      }
-    }
-  }
-  Json wf = {{"metadata", meta}, {"spec", spec}};
+  Json wf = {{"metadata", meta}, {"spec", spec_to_run_again(old, *parameters)}};
   Json carried;
   if (memoized) {
     Json status = old_status;
