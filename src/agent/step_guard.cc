@@ -110,6 +110,23 @@ pid_t start_command(const char* executable, char** argv, int stdout_fd) {
   ::_exit(127);
 }
 
+// Reaps every child that has ended (orphans of the command are ours too):
+// true once `command` is among them, its wait status in `status`.
+// `none_left`, if given, tells whether no child is left at all.
+bool reap_ended(pid_t command, int* status, bool* none_left) {
+  bool found = false;
+  int st = 0;
+  pid_t reaped;
+  while ((reaped = ::waitpid(-1, &st, WNOHANG)) > 0) {
+    if (reaped == command) {
+      *status = st;
+      found = true;
+    }
+  }
+  if (none_left) *none_left = reaped < 0 && errno == ECHILD;
+  return found;
+}
+
 int tied_main(pid_t skiff, const char* executable, char** argv, const sigset_t& waited) {
   ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
   if (::getppid() != skiff) return 137;  // skiff died before we could watch it
@@ -120,17 +137,9 @@ int tied_main(pid_t skiff, const char* executable, char** argv, const sigset_t& 
     return 127;
   }
   int status = 0;
-  bool done = false;
-  while (!done) {
-    int st = 0;
-    pid_t reaped;
-    while ((reaped = ::waitpid(-1, &st, WNOHANG)) > 0) {
-      if (reaped == command) {
-        status = st;
-        done = true;
-      }
-    }
-    if (done || (reaped < 0 && errno == ECHILD)) break;
+  for (;;) {
+    bool none_left = false;
+    if (reap_ended(command, &status, &none_left) || none_left) break;
     if (::sigwaitinfo(&waited, nullptr) == SIGUSR1) {
       ::kill(command, SIGKILL);
       end_tree();
@@ -236,14 +245,7 @@ int recording_main(const std::string& dir, const char* executable, char** argv) 
     signalfd_siginfo info;
     while (::read(signals, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     }
-    int st = 0;
-    pid_t reaped;
-    while ((reaped = ::waitpid(-1, &st, WNOHANG)) > 0) {
-      if (reaped == command) {
-        status = st;
-        done = true;
-      }
-    }
+    if (reap_ended(command, &status, nullptr)) done = true;
   }
   // What the command left behind ends with it; then nothing holds the pipe
   // open and the rest of its output can be read to the end.
