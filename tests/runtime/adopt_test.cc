@@ -187,15 +187,18 @@ TEST_P(AdoptTest, AStepStartedBeforeItsNoteIsFoundAmongTheProcesses) {
 }
 
 TEST_P(AdoptTest, TiedStepsStillDieWithTheirRuntime) {
-  StepSpec spec = step("tied", "exec sleep 37.5");
+  // Its own nap (by this test process's pid): ctest may run the other
+  // variant at once, and processes are found across the machine.
+  const std::string nap = "sleep 37." + std::to_string(::getpid());
+  StepSpec spec = step("tied", "exec " + nap);
   spec.dies_with_runtime = true;
   {
     auto runtime = make();
     ASSERT_TRUE(runtime->launch(spec).is_ok());
     EXPECT_FALSE(runtime->process_of("tied").has_value());
-    ASSERT_TRUE(wait_until([&] { return !testing_util::processes_with("sleep 37.5").empty(); }));
+    ASSERT_TRUE(wait_until([&] { return !testing_util::processes_with(nap).empty(); }));
   }
-  EXPECT_TRUE(wait_until([&] { return testing_util::processes_with("sleep 37.5").empty(); }));
+  EXPECT_TRUE(wait_until([&] { return testing_util::processes_with(nap).empty(); }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, AdoptTest, ::testing::Values(true, false),

@@ -324,12 +324,16 @@ TEST_P(ChaosTest, AStepRunningWhenTheServerIsKilledIsCollectedAfterTheRestart) {
 // Argo reports a pod that disappeared; retryPolicy OnError runs it again.
 TEST_P(ChaosTest, AStepLostWithTheServerIsAnErrorThatRetryStrategyRetries) {
   const std::filesystem::path count_dir = home_ / "count";
+  // Steps are found by their command line, across the whole machine: the
+  // two variants of this test, which ctest may run at once, nap for
+  // different times so neither kills the other's steps.
+  const std::string nap = sandbox() ? "sleep 41.5" : "sleep 42.5";
   auto workflow = [&](const std::string& name, bool retry) {
     Json wf = Json::parse(with_count_dir(R"({"metadata": {"name": ")" + name + R"("},
       "spec": {"entrypoint": "main", "templates": [
         {"name": "main", "container": {"image": "alpine", "command": ["sh", "-c"],
           "args": ["n=$(cat /count/)" + name + R"( 2>/dev/null | wc -l); echo run >> /count/)" + name +
-                          R"(; if [ $n = 0 ]; then exec sleep 41.5; fi; echo second-run"]}}]}})",
+                          R"(; if [ $n = 0 ]; then exec )" + nap + R"(; fi; echo second-run"]}}]}})",
                                          count_dir.string()));
     wf["spec"]["volumes"] = counting_volume(count_dir.string());
     wf["spec"]["templates"][0]["container"]["volumeMounts"] = count_mount(count_dir.string());
@@ -352,7 +356,7 @@ TEST_P(ChaosTest, AStepLostWithTheServerIsAnErrorThatRetryStrategyRetries) {
   // it, which a reboot would not allow either.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::vector<pid_t> left;
-  while (!(left = processes_with("sleep 41.5")).empty() && std::chrono::steady_clock::now() < deadline) {
+  while (!(left = processes_with(nap)).empty() && std::chrono::steady_clock::now() < deadline) {
     for (pid_t pid : left) ::kill(pid, SIGSTOP);
     for (pid_t pid : left) ::kill(pid, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -374,10 +378,14 @@ TEST_P(ChaosTest, AStepLostWithTheServerIsAnErrorThatRetryStrategyRetries) {
 
 // Terminate and activeDeadlineSeconds reach a step the server took over.
 TEST_P(ChaosTest, TakenOverStepsObeyTerminateAndTheirDeadline) {
-  auto napping = [](const std::string& name, int deadline) {
+  // Each variant naps for its own times: steps are found by their command
+  // line across the machine, and ctest may run both variants at once.
+  const std::string nap = sandbox() ? "sleep 43." : "sleep 44.";
+  const std::vector<std::string> markers = {nap + "0", nap + "6"};
+  auto napping = [&](const std::string& name, int deadline) {
     Json wf = Json::parse(R"({"metadata": {"name": ")" + name + R"("},
       "spec": {"entrypoint": "main", "templates": [
-        {"name": "main", "container": {"image": "alpine", "command": ["sh", "-c", "exec sleep 43.)" +
+        {"name": "main", "container": {"image": "alpine", "command": ["sh", "-c", "exec )" + nap +
                           std::to_string(deadline) + R"("]}}]}})");
     if (deadline > 0) wf["spec"]["activeDeadlineSeconds"] = deadline;
     return wf;
@@ -389,7 +397,7 @@ TEST_P(ChaosTest, TakenOverStepsObeyTerminateAndTheirDeadline) {
                                         "application/json");
     ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
   }
-  for (const char* marker : {"sleep 43.0", "sleep 43.6"}) {
+  for (const std::string& marker : markers) {
     wait_until(server->port(), "to-terminate", [&](const Json&) { return !processes_with(marker).empty(); });
   }
   server->kill(SIGKILL);
@@ -403,7 +411,7 @@ TEST_P(ChaosTest, TakenOverStepsObeyTerminateAndTheirDeadline) {
   Json expired = wait_until(server->port(), "with-deadline", completed);
   EXPECT_EQ(expired["status"]["phase"], "Failed") << expired.dump();
   EXPECT_NE(expired["status"].value("message", "").find("deadline"), std::string::npos) << expired.dump();
-  for (const char* marker : {"sleep 43.0", "sleep 43.6"}) {
+  for (const std::string& marker : markers) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (!processes_with(marker).empty() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
